@@ -1,0 +1,226 @@
+"""The warehouse schema: one declaration that creates the tables and documents them.
+
+Every table is listed once here with a description per column; `docs/schema.md` is generated
+from it (`servicestat schema --markdown`) and a test checks that the two agree, as pudl does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    doc: str
+    constraint: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    extra: str = ""  # table constraints such as a composite primary key
+
+    def ddl(self) -> str:
+        parts = [f"{c.name} {c.type} {c.constraint}".rstrip() for c in self.columns]
+        if self.extra:
+            parts.append(self.extra)
+        body = ",\n  ".join(parts)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {body}\n)"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+C = Column
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "agencies",
+        "Service providers: a department and the bureau that delivers the services.",
+        (
+            C("agency_id", "VARCHAR", "Stable slug, department-bureau (e.g. `dos-ca`).", "PRIMARY KEY"),
+            C("department", "VARCHAR", "Cabinet department or independent agency.", "NOT NULL"),
+            C("department_abbreviation", "VARCHAR", "Department abbreviation (e.g. `DOS`)."),
+            C("bureau", "VARCHAR", "Bureau or service provider (e.g. Bureau of Consular Affairs)."),
+            C("bureau_abbreviation", "VARCHAR", "Bureau abbreviation (e.g. `CA`)."),
+        ),
+    ),
+    Table(
+        "services",
+        "Public-facing services whose standards and surveys are tracked.",
+        (
+            C("service_id", "VARCHAR", "Stable slug (e.g. `dos-ca`); what files name.", "PRIMARY KEY"),
+            C("agency_id", "VARCHAR", "Owning agency (`agencies.agency_id`).", "NOT NULL"),
+            C("name", "VARCHAR", "Service name as the agency publishes it.", "NOT NULL"),
+            C("is_hisp", "BOOLEAN", "A High Impact Service Provider service under A-11 Section 280."),
+            C("url", "VARCHAR", "Public web address of the service, when known."),
+        ),
+    ),
+    Table(
+        "channels",
+        "Canonical channels (EO 13571: online, phone, in person, mail; plus email and mixed).",
+        (
+            C("channel", "VARCHAR", "Canonical key: online, phone, in-person, mail, email, mixed.",
+              "PRIMARY KEY"),
+            C("label", "VARCHAR", "Display label.", "NOT NULL"),
+        ),
+    ),
+    Table(
+        "channel_aliases",
+        "Raw channel labels seen in agency files and the canonical channel each maps to.",
+        (
+            C("raw_label", "VARCHAR", "Normalised raw label (lower case, `-`/`_` as space).",
+              "PRIMARY KEY"),
+            C("channel", "VARCHAR", "Canonical channel.", "NOT NULL"),
+        ),
+    ),
+    Table(
+        "fiscal_calendar",
+        "One row per day: the federal fiscal calendar (FY starts 1 October; FY2021 Q1 = Oct-Dec 2020).",
+        (
+            C("date", "DATE", "Calendar day.", "PRIMARY KEY"),
+            C("fiscal_year", "INTEGER", "Federal fiscal year (the year in which it ends).", "NOT NULL"),
+            C("fiscal_quarter", "INTEGER", "Fiscal quarter 1-4.", "NOT NULL"),
+            C("fiscal_month", "INTEGER", "Month of the fiscal year, 1 = October.", "NOT NULL"),
+            C("month_start", "DATE", "First day of the calendar month.", "NOT NULL"),
+            C("quarter_start", "DATE", "First day of the fiscal quarter.", "NOT NULL"),
+            C("fiscal_year_start", "DATE", "1 October that opens the fiscal year.", "NOT NULL"),
+        ),
+    ),
+    Table(
+        "service_events",
+        "One row per transaction (a call, a visit, an application).",
+        (
+            C("load_id", "BIGINT", "The load that wrote the row (`loads.load_id`).", "NOT NULL"),
+            C("event_id", "VARCHAR", "The agency's own transaction id, when given; unique per service."),
+            C("service_id", "VARCHAR", "Service (`services.service_id`).", "NOT NULL"),
+            C("channel", "VARCHAR", "Canonical channel.", "NOT NULL"),
+            C("channel_raw", "VARCHAR", "Channel label as written in the file."),
+            C("office", "VARCHAR", "Office, location or queue, when given."),
+            C("received_at", "TIMESTAMP", "When the request was received (local time as sent).",
+              "NOT NULL"),
+            C("completed_at", "TIMESTAMP", "When it was completed; NULL while pending."),
+            C("wait_minutes", "DOUBLE", "Time waited before service (queue or hold), in minutes."),
+            C("processing_minutes", "DOUBLE", "completed_at - received_at, in minutes."),
+            C("outcome", "VARCHAR", "completed, resolved_first_contact, transferred, abandoned, "
+              "pending, withdrawn or denied."),
+        ),
+    ),
+    Table(
+        "metric_observations",
+        "Operational metrics an agency reports per period (long form).",
+        (
+            C("load_id", "BIGINT", "The load that wrote the row.", "NOT NULL"),
+            C("service_id", "VARCHAR", "Service.", "NOT NULL"),
+            C("channel", "VARCHAR", "Canonical channel; NULL when the figure covers all channels."),
+            C("channel_raw", "VARCHAR", "Channel label as written in the file."),
+            C("period_grain", "VARCHAR", "day, month, quarter (fiscal) or year (fiscal).", "NOT NULL"),
+            C("period_start", "DATE", "First day of the period.", "NOT NULL"),
+            C("period_end", "DATE", "Last day of the period.", "NOT NULL"),
+            C("metric", "VARCHAR", "Metric key (see `data/metrics.yaml`).", "NOT NULL"),
+            C("value", "DOUBLE", "Value in the canonical unit.", "NOT NULL"),
+            C("unit", "VARCHAR", "Canonical unit: minutes, business_days, share, count, usd, index.",
+              "NOT NULL"),
+            C("unit_raw", "VARCHAR", "Unit as written in the file."),
+            C("n", "BIGINT", "Observations behind the value (transactions, calls), when known."),
+        ),
+    ),
+    Table(
+        "survey_results",
+        "Post-transaction survey answers per question (A-11 Section 280), one row per question.",
+        (
+            C("load_id", "BIGINT", "The load that wrote the row.", "NOT NULL"),
+            C("service_id", "VARCHAR", "Service.", "NOT NULL"),
+            C("channel", "VARCHAR", "Canonical channel; NULL when the file left it blank."),
+            C("channel_raw", "VARCHAR", "Channel label as written in the file."),
+            C("touchpoint", "VARCHAR", "Where the survey was offered (transaction point).", "NOT NULL"),
+            C("fiscal_year", "INTEGER", "Federal fiscal year.", "NOT NULL"),
+            C("quarter", "INTEGER", "Fiscal quarter 1-4.", "NOT NULL"),
+            C("question_number", "INTEGER", "Position in the form (1-11), when the source has one."),
+            C("question_text", "VARCHAR", "Exact question text.", "NOT NULL"),
+            C("driver", "VARCHAR", "A-11 driver: satisfaction, trust, effectiveness, ease, efficiency, "
+              "equity, employee, or other.", "NOT NULL"),
+            C("count_1", "BIGINT", "Answers 1 (strongly disagree)."),
+            C("count_2", "BIGINT", "Answers 2."),
+            C("count_3", "BIGINT", "Answers 3."),
+            C("count_4", "BIGINT", "Answers 4."),
+            C("count_5", "BIGINT", "Answers 5 (strongly agree)."),
+            C("n", "BIGINT", "Valid answers = count_1 + ... + count_5.", "NOT NULL"),
+            C("agree", "BIGINT", "Answers 4 or 5 (top-2 box).", "NOT NULL"),
+            C("published_mean", "DOUBLE", "Mean on 1-5 as the agency published it (`point_scale`)."),
+            C("volume_served", "BIGINT", "Customers served in the quarter at this touchpoint."),
+            C("volume_offered", "BIGINT", "Customers offered the survey."),
+            C("volume_responded", "BIGINT", "Customers who responded."),
+        ),
+    ),
+    Table(
+        "loads",
+        "Bookkeeping: one row per file ingest attempt, loaded or refused.",
+        (
+            C("load_id", "BIGINT", "Load number, increasing.", "PRIMARY KEY"),
+            C("file_name", "VARCHAR", "File name as given.", "NOT NULL"),
+            C("sha256", "VARCHAR", "SHA-256 of the file's bytes; the same file is loaded once.",
+              "NOT NULL"),
+            C("kind", "VARCHAR", "service-events, metric-observations, survey-results, ..."),
+            C("rows_read", "BIGINT", "Data rows in the file.", "NOT NULL"),
+            C("rows_loaded", "BIGINT", "Rows written to the fact table.", "NOT NULL"),
+            C("rows_rejected", "BIGINT", "Rows quarantined in `rejects`.", "NOT NULL"),
+            C("rows_replaced", "BIGINT", "Earlier rows this load replaced (same service and period).",
+              "NOT NULL"),
+            C("started_at", "TIMESTAMP", "When the load started (UTC).", "NOT NULL"),
+            C("finished_at", "TIMESTAMP", "When it was committed (UTC).", "NOT NULL"),
+            C("status", "VARCHAR", "loaded, loaded_with_rejects, or refused (nothing written).",
+              "NOT NULL"),
+            C("synthetic", "BOOLEAN", "True for the generated demo data.", "NOT NULL"),
+            C("message", "VARCHAR", "Why a file was refused, or warnings."),
+        ),
+    ),
+    Table(
+        "rejects",
+        "Quarantine: every problem found in a file, with the row kept as it was.",
+        (
+            C("load_id", "BIGINT", "The load (`loads.load_id`).", "NOT NULL"),
+            C("row_number", "BIGINT", "Data row, 1 = first row after the header; NULL for the file."),
+            C("field", "VARCHAR", "Column the problem is in; NULL for the whole row or file."),
+            C("value", "VARCHAR", "The offending value as written."),
+            C("reason", "VARCHAR", "Plain-language reason.", "NOT NULL"),
+            C("raw_row", "VARCHAR", "The whole row as JSON, so nothing is lost."),
+        ),
+    ),
+    Table(
+        "warehouse_info",
+        "Key-value facts about the warehouse itself (schema version).",
+        (
+            C("key", "VARCHAR", "Name.", "PRIMARY KEY"),
+            C("value", "VARCHAR", "Value."),
+        ),
+    ),
+)
+
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+# Fact tables, the columns that identify "the same service and period" for replacement, and
+# the key that must be unique inside one file.
+FACT_TABLES = ("service_events", "metric_observations", "survey_results")
+
+
+def markdown() -> str:
+    """Render the schema as Markdown for docs/schema.md."""
+    out = [
+        "# Warehouse schema",
+        "",
+        "Generated from `ingest/schema.py` by `servicestat schema --markdown`; do not edit by hand.",
+        "",
+    ]
+    for t in TABLES:
+        out += [f"## `{t.name}`", "", t.doc, "", "| column | type | meaning |", "|---|---|---|"]
+        out += [f"| `{c.name}` | {c.type} | {c.doc} |" for c in t.columns]
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,3 @@
+"""ServiceStat: federal customer-service standards, measured and published."""
+
+__version__ = "0.1.0"
