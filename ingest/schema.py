@@ -195,6 +195,17 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "load_warnings",
+        "Things worth a look that did not stop a row loading (unknown columns, counts that do not add up).",
+        (
+            C("load_id", "BIGINT", "The load (`loads.load_id`).", "NOT NULL"),
+            C("row_number", "BIGINT", "Data row, 1 = first row after the header; NULL for the file."),
+            C("field", "VARCHAR", "Column concerned, when there is one."),
+            C("value", "VARCHAR", "The value as written."),
+            C("message", "VARCHAR", "Plain-language warning.", "NOT NULL"),
+        ),
+    ),
+    Table(
         "warehouse_info",
         "Key-value facts about the warehouse itself (schema version).",
         (

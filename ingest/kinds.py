@@ -1,0 +1,495 @@
+"""The kinds of file ingest understands, each declared once: columns, how values are read, the
+checks that quarantine a row, the key that must be unique in a file, and which earlier rows a
+corrected file replaces.
+
+A kind's `check` leaves two temp tables on the connection:
+  `checked`  - one row per data row: `_row`, `_ok`, and the fact table's columns, typed;
+  `problems` - `_row, field, value, reason` for every problem found (a row with any is not loaded).
+Bulk kinds do this in SQL (ten million rows at DuckDB speed); kinds whose rows need reshaping
+(the A-11 collections form) may do it in Python and register the result.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import yaml
+
+from ingest.reference import unit_aliases
+from servicestat.config import DATA_DIR
+
+OUTCOMES = (
+    "completed",
+    "resolved_first_contact",
+    "transferred",
+    "abandoned",
+    "pending",
+    "withdrawn",
+    "denied",
+)
+DRIVERS = ("satisfaction", "trust", "effectiveness", "ease", "efficiency", "equity", "employee", "other")
+WAIT_COLUMNS = {"wait_minutes": 1.0, "wait_seconds": 1 / 60, "wait_hours": 60.0, "wait": 1.0}
+
+
+def sql_str(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A row fails when `condition` is true; `field`/`value` name where, `reason` (SQL) says why."""
+
+    field: str
+    condition: str
+    reason: str
+    value: str | None = None
+
+
+@dataclass
+class Kind:
+    name: str
+    table: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    description: str
+    aliases: dict[str, str] = field(default_factory=dict)
+    # SQL over the fact table (alias t) and the incoming rows (alias n) that selects the earlier
+    # rows a corrected file replaces: the same service and period.
+    replace_on: tuple[str, ...] = ()
+    unique_key: tuple[str, ...] = ()
+    check: Callable[[duckdb.DuckDBPyConnection, Kind, set[str]], list[str]] | None = None
+
+    @property
+    def known_columns(self) -> set[str]:
+        return set(self.required) | set(self.optional) | set(self.aliases)
+
+
+# --------------------------------------------------------------------------- shared lookups
+
+
+def prepare_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp tables that resolve services (by id or name) and metric keys."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _service_lookup AS
+        SELECT DISTINCT key, service_id FROM (
+            SELECT lower(trim(service_id)) AS key, service_id FROM services
+            UNION ALL SELECT lower(trim(name)), service_id FROM services
+        ) QUALIFY count(*) OVER (PARTITION BY key) = 1
+        """
+    )
+    metrics = yaml.safe_load((DATA_DIR / "metrics.yaml").read_text())["metrics"]
+    con.execute("CREATE OR REPLACE TEMP TABLE _metrics (key VARCHAR, unit VARCHAR)")
+    con.executemany("INSERT INTO _metrics VALUES (?, ?)", [(m["key"], m["unit"]) for m in metrics])
+
+
+def _hint(value: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(value.lower(), choices, n=3, cutoff=0.5)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def prepare_service_hints(con: duckdb.DuckDBPyConnection, raw_column: str) -> None:
+    """For each service name in the file that is not known, the closest known ones."""
+    unknown = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT trim({raw_column}) FROM staged WHERE NOT ss_blank({raw_column})"
+            f" AND lower(trim({raw_column})) NOT IN (SELECT key FROM _service_lookup) LIMIT 10000"
+        ).fetchall()
+    ]
+    choices = [r[0] for r in con.execute("SELECT key FROM _service_lookup").fetchall()]
+    con.execute("CREATE OR REPLACE TEMP TABLE _service_hints (raw VARCHAR, hint VARCHAR)")
+    con.executemany(
+        "INSERT INTO _service_hints VALUES (?, ?)", [(u, _hint(u, choices)) for u in unknown]
+    )
+
+
+def prepare_metric_hints(con: duckdb.DuckDBPyConnection) -> None:
+    unknown = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT lower(trim(metric)) FROM staged WHERE NOT ss_blank(metric)"
+            " AND lower(trim(metric)) NOT IN (SELECT key FROM _metrics)"
+        ).fetchall()
+    ]
+    choices = [r[0] for r in con.execute("SELECT key FROM _metrics").fetchall()]
+    con.execute("CREATE OR REPLACE TEMP TABLE _metric_hints (raw VARCHAR, hint VARCHAR)")
+    con.executemany(
+        "INSERT INTO _metric_hints VALUES (?, ?)", [(u, _hint(u, choices)) for u in unknown]
+    )
+
+
+def service_checks(raw: str = "r.service_id") -> list[Check]:
+    return [
+        Check("service_id", f"ss_blank({raw})", "'a service is required'", raw),
+        Check(
+            "service_id",
+            f"NOT ss_blank({raw}) AND t.service_id IS NULL",
+            f"'unknown service ' || {raw} || coalesce(t._service_hint, '')",
+            raw,
+        ),
+    ]
+
+
+SERVICE_JOINS = (
+    "LEFT JOIN _service_lookup svc ON svc.key = lower(trim(r.service_id))"
+    " LEFT JOIN _service_hints sh ON sh.raw = trim(r.service_id)"
+)
+CHANNEL_JOIN = "LEFT JOIN channel_aliases ch ON ch.raw_label = ss_label(r.channel)"
+
+
+def channel_checks(required: bool) -> list[Check]:
+    known = "online, phone, in-person, mail, email, mixed"
+    checks = [
+        Check(
+            "channel",
+            "NOT ss_blank(r.channel) AND t.channel IS NULL",
+            f"'unknown channel ' || r.channel || '; use one of {known} (or add the label to "
+            "data/channels.yaml)'",
+            "r.channel",
+        )
+    ]
+    if required:
+        checks.insert(0, Check("channel", "ss_blank(r.channel)", "'a channel is required'", "r.channel"))
+    return checks
+
+
+def build_checked(
+    con: duckdb.DuckDBPyConnection,
+    kind: Kind,
+    typed: dict[str, str],
+    checks: list[Check],
+    joins: str,
+    present: set[str],
+    extras: dict[str, str] | None = None,
+) -> None:
+    """Create `checked` and `problems` from typed expressions and checks (see module docstring).
+
+    `typed` maps each fact column to an expression over the raw row `r` (and the joins); checks
+    may refer to raw columns (r.x), to typed ones as t.x, and to `extras` (helper values from the
+    joins, such as hints) as t._name.
+    """
+    extras = {"_service_hint": "sh.hint", **(extras or {})}
+    fact_cols = ", ".join(f"{expr} AS {name}" for name, expr in {**typed, **extras}.items())
+    raw_cols = ", ".join(f"r.{c} AS _raw_{c}" for c in sorted(present))
+
+    def over_t(sql: str) -> str:
+        return re.sub(r"\br\.", "t._raw_", sql)
+
+    conds = [f"coalesce({over_t(c.condition)}, false)" for c in checks]
+    structs = [
+        f"CASE WHEN {cond} THEN {{'field': {sql_str(c.field)}, "
+        f"'value': {over_t(c.value) if c.value else 'NULL'}::VARCHAR, "
+        f"'reason': {over_t(c.reason)}}} END"
+        for c, cond in zip(checks, conds, strict=True)
+    ]
+    dup = ""
+    if kind.unique_key and all(k in typed for k in kind.unique_key):
+        key = ", ".join(kind.unique_key)
+        dup_cond = f"(t.{kind.unique_key[0]} IS NOT NULL AND t._first_row < t._row)"
+        conds.append(dup_cond)
+        structs.append(
+            f"CASE WHEN {dup_cond} THEN {{'field': {sql_str(kind.unique_key[-1])}, "
+            f"'value': NULL::VARCHAR, 'reason': 'duplicate of row ' || t._first_row || "
+            f"' (same {key.replace('_', ' ')})'}} END"
+        )
+        dup = f", min(_row) OVER (PARTITION BY {key}) AS _first_row"
+    any_bad = " OR ".join(conds) if conds else "false"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _checked_all AS
+        SELECT t.*, CASE WHEN {any_bad}
+               THEN list_filter([{', '.join(structs)}], lambda p: p IS NOT NULL) END AS _problems
+        FROM (
+            SELECT *{dup} FROM (
+                SELECT r.rowid - (SELECT min(rowid) FROM staged) + 1 AS _row, {fact_cols}, {raw_cols}
+                FROM staged r {joins}
+            )
+        ) t
+        """
+    )
+    cols = ", ".join(typed)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE checked AS SELECT _row, _problems IS NULL AS _ok, {cols}"
+        " FROM _checked_all"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE problems AS SELECT _row, p.field AS field, p.value AS value,"
+        " p.reason AS reason FROM (SELECT _row, unnest(_problems) AS p FROM _checked_all"
+        " WHERE _problems IS NOT NULL)"
+    )
+    con.execute("DROP TABLE _checked_all")
+
+
+# --------------------------------------------------------------------------- service events
+
+
+def check_events(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) -> list[str]:
+    warnings: list[str] = []
+    waits = [c for c in WAIT_COLUMNS if c in present]
+    if len(waits) > 1:
+        warnings.append(f"several wait columns ({', '.join(waits)}); using {waits[0]}")
+    wait_expr = f"ss_minutes(r.{waits[0]}, {WAIT_COLUMNS[waits[0]]!r})" if waits else "NULL::DOUBLE"
+
+    def opt(col: str, expr: str, cast: str = "VARCHAR") -> str:
+        return expr if col in present else f"NULL::{cast}"
+
+    received = "ss_ts(r.received_at)"
+    completed = opt("completed_at", "ss_ts(r.completed_at)", "TIMESTAMP")
+    typed = {
+        "event_id": opt("event_id", "nullif(trim(r.event_id), '')"),
+        "service_id": "svc.service_id",
+        "channel": "ch.channel",
+        "channel_raw": "r.channel",
+        "office": opt("office", "nullif(trim(r.office), '')"),
+        "received_at": received,
+        "completed_at": completed,
+        "wait_minutes": wait_expr,
+        "processing_minutes": f"date_diff('second', {received}, {completed}) / 60.0",
+        "outcome": opt("outcome", "nullif(lower(trim(r.outcome)), '')"),
+    }
+    future = "now()::TIMESTAMP + INTERVAL 1 DAY"
+    outcomes = ", ".join(sql_str(o) for o in OUTCOMES)
+    checks = service_checks() + channel_checks(required=True) + [
+        Check("received_at", "ss_blank(r.received_at)", "'a received date and time is required'",
+              "r.received_at"),
+        Check("received_at", "NOT ss_blank(r.received_at) AND t.received_at IS NULL",
+              "'not a date and time; write it as 2024-03-15 14:30'", "r.received_at"),
+        Check("received_at", f"t.received_at > {future}", "'is in the future'", "r.received_at"),
+    ]
+    if "completed_at" in present:
+        checks += [
+            Check("completed_at", "NOT ss_blank(r.completed_at) AND t.completed_at IS NULL",
+                  "'not a date and time; write it as 2024-03-15 14:30'", "r.completed_at"),
+            Check("completed_at", f"t.completed_at > {future}", "'is in the future'",
+                  "r.completed_at"),
+            Check("completed_at", "t.completed_at < t.received_at",
+                  "'completed before it was received (' || t.received_at || ')'", "r.completed_at"),
+        ]
+    if waits:
+        w = waits[0]
+        checks += [
+            Check(w, f"NOT ss_blank(r.{w}) AND t.wait_minutes IS NULL",
+                  "'not a duration; write minutes (15), a unit (90 s, 2 hours) or h:mm'", f"r.{w}"),
+            Check(w, "t.wait_minutes < 0", "'negative duration'", f"r.{w}"),
+        ]
+    if "outcome" in present:
+        checks.append(
+            Check("outcome", f"t.outcome IS NOT NULL AND t.outcome NOT IN ({outcomes})",
+                  f"'unknown outcome; use one of {', '.join(OUTCOMES)}'", "r.outcome")
+        )
+    prepare_service_hints(con, "service_id")
+    build_checked(con, kind, typed, checks, f"{SERVICE_JOINS} {CHANNEL_JOIN}", present)
+    return warnings
+
+
+# --------------------------------------------------------------------------- metric observations
+
+PERIOD_HELP = "write 2024-03-15 (day), 2024-03 (month), FY2024 Q2 (fiscal quarter) or FY2024"
+
+
+def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) -> list[str]:
+    prepare_metric_hints(con)
+    units = [(alias, canonical, factor) for alias, (canonical, factor) in unit_aliases().items()]
+    con.execute("CREATE OR REPLACE TEMP TABLE _units (alias VARCHAR, canonical VARCHAR, factor DOUBLE)")
+    con.executemany("INSERT INTO _units VALUES (?, ?, ?)", units)
+    p = "upper(regexp_replace(trim(r.period), '\\s+', ' ', 'g'))"
+    fy_q = f"regexp_extract({p}, '^FY ?([0-9]{{4}})[ -]?Q([1-4])$', ['fy', 'q'])"
+    grain = (
+        f"CASE WHEN regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN 'day'"
+        f" WHEN regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}') THEN 'month'"
+        f" WHEN regexp_full_match({p}, 'FY ?[0-9]{{4}}[ -]?Q[1-4]') THEN 'quarter'"
+        f" WHEN regexp_full_match({p}, 'FY ?[0-9]{{4}}') THEN 'year' END"
+    )
+    start = (
+        f"CASE {grain} WHEN 'day' THEN TRY_CAST({p} AS DATE)"
+        f" WHEN 'month' THEN TRY_CAST({p} || '-01' AS DATE)"
+        f" WHEN 'quarter' THEN (make_date(TRY_CAST({fy_q}.fy AS INTEGER) - 1, 10, 1)"
+        f"   + to_months(3 * (TRY_CAST({fy_q}.q AS INTEGER) - 1)))::DATE"
+        f" WHEN 'year' THEN make_date(TRY_CAST(regexp_extract({p}, '[0-9]{{4}}') AS INTEGER) - 1, 10, 1)"
+        " END"
+    )
+    end = (
+        f"CASE {grain} WHEN 'day' THEN {start} WHEN 'month' THEN last_day({start})"
+        f" WHEN 'quarter' THEN ({start} + INTERVAL 3 MONTH - INTERVAL 1 DAY)::DATE"
+        f" WHEN 'year' THEN ({start} + INTERVAL 12 MONTH - INTERVAL 1 DAY)::DATE END"
+    )
+    unit_word = (
+        "coalesce(nullif(ss_label(r.unit), ''), nullif(ss_unit_part(r.value), ''))"
+        if "unit" in present
+        else "nullif(ss_unit_part(r.value), '')"
+    )
+    number = "coalesce(ss_number(r.value), ss_number(ss_value_part(r.value)))"
+    typed = {
+        "service_id": "svc.service_id",
+        "channel": "ch.channel",
+        "channel_raw": "r.channel" if "channel" in present else "NULL::VARCHAR",
+        "period_grain": grain,
+        "period_start": start,
+        "period_end": end,
+        "metric": "m.key",
+        # A bare percent ("17%") is already a share; a unit word converts the number.
+        "value": f"CASE WHEN u.canonical IS NULL AND ss_unit_part(r.value) = '%' THEN {number}"
+        f" ELSE {number} * coalesce(u.factor, 1) END",
+        "unit": "coalesce(u.canonical, m.unit)",
+        "unit_raw": "r.unit" if "unit" in present else "nullif(ss_unit_part(r.value), '')",
+        "n": "ss_int(r.n)" if "n" in present else "NULL::BIGINT",
+    }
+    joins = (
+        f"{SERVICE_JOINS}"
+        + (f" {CHANNEL_JOIN}" if "channel" in present else " LEFT JOIN (SELECT NULL AS channel) ch ON true")
+        + " LEFT JOIN _metrics m ON m.key = lower(trim(r.metric))"
+        " LEFT JOIN _metric_hints mh ON mh.raw = lower(trim(r.metric))"
+        f" LEFT JOIN _units u ON u.alias = {unit_word}"
+    )
+    checks = service_checks() + (channel_checks(required=False) if "channel" in present else []) + [
+        Check("period", "ss_blank(r.period)", "'a period is required'", "r.period"),
+        Check("period", "NOT ss_blank(r.period) AND t.period_start IS NULL",
+              f"'period not understood; {PERIOD_HELP}'", "r.period"),
+        Check("period", "t.period_start > current_date", "'is in the future'", "r.period"),
+        Check("metric", "ss_blank(r.metric)", "'a metric is required'", "r.metric"),
+        Check("metric", "NOT ss_blank(r.metric) AND t.metric IS NULL",
+              "'unknown metric ' || r.metric || coalesce(t._metric_hint, '') || "
+              "' (metrics are declared in data/metrics.yaml)'", "r.metric"),
+        Check("value", "ss_blank(r.value)", "'a value is required'", "r.value"),
+        Check("value", "NOT ss_blank(r.value) AND t._number IS NULL", "'not a number'", "r.value"),
+        Check("unit", "t._unit_word IS NOT NULL AND t._unit IS NULL",
+              "'unknown unit ' || t._unit_word || ' (units are declared in data/units.yaml)'",
+              "coalesce(r.unit, r.value)" if "unit" in present else "r.value"),
+        Check("unit", "t._unit IS NOT NULL AND t._metric_unit IS NOT NULL AND t._unit <> t._metric_unit",
+              "'unit ' || t._unit || ' does not fit metric ' || t.metric || ', which is in ' || "
+              "t._metric_unit",
+              "coalesce(r.unit, r.value)" if "unit" in present else "r.value"),
+        Check("value", "t.value < 0 AND t.unit IN ('minutes', 'business_days', 'count', 'share', 'usd')",
+              "'negative value for a ' || t.unit || ' metric'", "r.value"),
+        Check("value", "t.unit = 'share' AND t.value > 1", "'a share above 100%'", "r.value"),
+    ]
+    if "n" in present:
+        checks += [
+            Check("n", "NOT ss_blank(r.n) AND t.n IS NULL", "'not a whole number'", "r.n"),
+            Check("n", "t.n < 0", "'negative count'", "r.n"),
+        ]
+    prepare_service_hints(con, "service_id")
+    extras = {"_metric_hint": "mh.hint", "_unit": "u.canonical", "_metric_unit": "m.unit",
+              "_unit_word": unit_word, "_number": number}
+    build_checked(con, kind, typed, checks, joins, present, extras)
+    return []
+
+
+# --------------------------------------------------------------------------- survey results
+
+
+def check_survey(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) -> list[str]:
+    counts = [f"count_{i}" for i in range(1, 6)]
+    typed: dict[str, str] = {
+        "service_id": "svc.service_id",
+        "channel": "ch.channel",
+        "channel_raw": "r.channel" if "channel" in present else "NULL::VARCHAR",
+        "touchpoint": "coalesce(nullif(trim(r.touchpoint), ''), 'all')"
+        if "touchpoint" in present else "'all'",
+        "fiscal_year": "ss_int(r.fiscal_year)::INTEGER",
+        "quarter": "ss_int(r.quarter)::INTEGER",
+        "question_number": "ss_int(r.question_number)::INTEGER"
+        if "question_number" in present else "NULL::INTEGER",
+        "question_text": "trim(r.question_text)",
+        "driver": "lower(trim(r.driver))",
+    }
+    for c in counts:
+        typed[c] = f"coalesce(ss_int(r.{c}), 0)"
+    typed["n"] = " + ".join(f"coalesce(ss_int(r.{c}), 0)" for c in counts)
+    typed["agree"] = "coalesce(ss_int(r.count_4), 0) + coalesce(ss_int(r.count_5), 0)"
+    typed["published_mean"] = (
+        "ss_number(r.published_mean)" if "published_mean" in present else "NULL::DOUBLE"
+    )
+    for v in ("volume_served", "volume_offered", "volume_responded"):
+        typed[v] = f"ss_int(r.{v})" if v in present else "NULL::BIGINT"
+    drivers = ", ".join(sql_str(d) for d in DRIVERS)
+    checks = service_checks() + (channel_checks(required=False) if "channel" in present else []) + [
+        Check("fiscal_year", "t.fiscal_year IS NULL OR t.fiscal_year NOT BETWEEN 1990 AND 2100",
+              "'fiscal year must be a whole year between 1990 and 2100'", "r.fiscal_year"),
+        Check("quarter", "t.quarter IS NULL OR t.quarter NOT BETWEEN 1 AND 4",
+              "'quarter must be 1, 2, 3 or 4'", "r.quarter"),
+        Check("question_text", "ss_blank(r.question_text)", "'the question text is required'",
+              "r.question_text"),
+        Check("driver", f"t.driver IS NULL OR t.driver NOT IN ({drivers})",
+              f"'unknown driver; use one of {', '.join(DRIVERS)}'", "r.driver"),
+    ]
+    for c in counts:
+        checks += [
+            Check(c, f"NOT ss_blank(r.{c}) AND ss_int(r.{c}) IS NULL", "'not a whole number'", f"r.{c}"),
+            Check(c, f"ss_int(r.{c}) < 0", "'negative count'", f"r.{c}"),
+        ]
+    for v in ("volume_served", "volume_offered", "volume_responded"):
+        if v in present:
+            checks += [
+                Check(v, f"NOT ss_blank(r.{v}) AND t.{v} IS NULL", "'not a whole number'", f"r.{v}"),
+                Check(v, f"t.{v} < 0", "'negative count'", f"r.{v}"),
+            ]
+    joins = SERVICE_JOINS + (
+        f" {CHANNEL_JOIN}" if "channel" in present else " LEFT JOIN (SELECT NULL AS channel) ch ON true"
+    )
+    prepare_service_hints(con, "service_id")
+    build_checked(con, kind, typed, checks, joins, present)
+    return []
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            name="service-events",
+            table="service_events",
+            required=("service_id", "channel", "received_at"),
+            optional=("event_id", "office", "completed_at", "outcome", *WAIT_COLUMNS),
+            aliases={"service": "service_id", "location": "office", "queue": "office",
+                     "received": "received_at", "completed": "completed_at",
+                     "transaction_id": "event_id"},
+            description="One row per transaction: received and completed times and/or a wait.",
+            replace_on=("service_id", "channel", "CAST(received_at AS DATE)"),
+            unique_key=("service_id", "event_id"),
+            check=check_events,
+        ),
+        Kind(
+            name="metric-observations",
+            table="metric_observations",
+            required=("service_id", "period", "metric", "value"),
+            optional=("channel", "unit", "n"),
+            aliases={"service": "service_id"},
+            description="Operational metrics per service and period (long form).",
+            replace_on=("service_id", "channel", "metric", "period_grain", "period_start"),
+            unique_key=("service_id", "channel", "metric", "period_grain", "period_start"),
+            check=check_observations,
+        ),
+        Kind(
+            name="survey-results",
+            table="survey_results",
+            required=("service_id", "fiscal_year", "quarter", "question_text", "driver",
+                      "count_1", "count_2", "count_3", "count_4", "count_5"),
+            optional=("channel", "touchpoint", "question_number", "published_mean",
+                      "volume_served", "volume_offered", "volume_responded"),
+            aliases={"service": "service_id", "year": "fiscal_year"},
+            description="Survey answer counts per question, service, channel and fiscal quarter.",
+            replace_on=("service_id", "channel", "touchpoint", "fiscal_year", "quarter"),
+            unique_key=("service_id", "channel", "touchpoint", "fiscal_year", "quarter",
+                        "question_text"),
+            check=check_survey,
+        ),
+    )
+}
+
+
+def detect(columns: set[str]) -> Kind | None:
+    """The kind whose required columns the file has (after aliases), best match first."""
+    best: tuple[float, Kind] | None = None
+    for kind in KINDS.values():
+        have = {kind.aliases.get(c, c) for c in columns}
+        missing = set(kind.required) - have
+        if not missing:
+            score = len(have & kind.known_columns) / max(len(kind.known_columns), 1)
+            if best is None or score > best[0]:
+                best = (score, kind)
+    return best[1] if best else None

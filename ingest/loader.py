@@ -1,0 +1,288 @@
+"""Load agency files into the warehouse: validate, normalise, quarantine, replace, record.
+
+Each file is one transaction inside the writer's working copy: its good rows land together with
+its `loads` row and its quarantined rows, or nothing of it does. The working copy is swapped in
+only when every file of the call has been handled (see `ingest.warehouse`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingest import normalise, readers
+from ingest.kinds import KINDS, Kind, detect, prepare_lookups
+from ingest.problems import FileRefused, Problem
+from ingest.warehouse import writer
+from servicestat.config import db_path
+
+PROBLEMS_KEPT_IN_RESULT = 200
+PROGRESS_MIN_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class LoadResult:
+    """What happened to one file; `status` is loaded, loaded_with_rejects, refused or duplicate."""
+
+    file_name: str
+    status: str
+    kind: str | None = None
+    load_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_replaced: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicate_of: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when everything in the file landed (or it had landed before)."""
+        return self.status in ("loaded", "duplicate")
+
+    def as_dict(self) -> dict:
+        return {
+            "file_name": self.file_name,
+            "status": self.status,
+            "kind": self.kind,
+            "load_id": self.load_id,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "rows_replaced": self.rows_replaced,
+            "duplicate_of": self.duplicate_of,
+            "warnings": self.warnings,
+            "problems": [
+                {"row": p.row_number, "field": p.field, "value": p.value, "reason": p.reason,
+                 "message": p.describe(self.file_name)}
+                for p in self.problems
+            ],
+        }
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _progress(con: duckdb.DuckDBPyConnection, label: str, enabled: bool) -> Iterator[None]:
+    """A progress bar fed by DuckDB's own query progress, for large files."""
+    if not enabled:
+        yield
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    done = threading.Event()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task(label, total=100)
+
+        def poll() -> None:
+            while not done.wait(0.2):
+                try:
+                    pct = con.query_progress()
+                except Exception:  # the query may finish between calls
+                    pct = -1
+                if pct >= 0:
+                    bar.update(task, completed=pct)
+
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
+
+def _resolve_kind(name: str, staged: readers.Staged, kind_name: str | None) -> Kind:
+    columns = set(staged.columns)
+    if kind_name:
+        if kind_name not in KINDS:
+            raise FileRefused(name, [Problem(f"unknown kind '{kind_name}'; use one of {', '.join(KINDS)}")])
+        kind = KINDS[kind_name]
+    else:
+        found = detect(columns)
+        if found is None:
+            hints = []
+            for k in KINDS.values():
+                have = {k.aliases.get(c, c) for c in columns}
+                missing = sorted(set(k.required) - have)
+                hints.append(f"{k.name} needs {', '.join(missing)}")
+            one_column = ""
+            if len(columns) == 1:
+                one_column = (
+                    f"; the header has a single column {staged.original_columns[next(iter(columns))]!r}"
+                    " - is the delimiter right?"
+                )
+            raise FileRefused(
+                name,
+                [Problem("cannot tell what kind of file this is from its columns ("
+                         + "; ".join(hints) + ")" + one_column, row_number=0)],
+            )
+        kind = found
+    have = {kind.aliases.get(c, c) for c in columns}
+    missing = [c for c in kind.required if c not in have]
+    if missing:
+        raise FileRefused(
+            name,
+            [Problem(f"missing required column '{c}' for a {kind.name} file", row_number=0, field=c)
+             for c in missing],
+        )
+    return kind
+
+
+def _key_sql(exprs: Iterable[str]) -> str:
+    parts = [f"coalesce(CAST({e} AS VARCHAR), chr(30))" for e in exprs]
+    return "concat_ws(chr(31), " + ", ".join(parts) + ")"
+
+
+def _record(con: duckdb.DuckDBPyConnection, result: LoadResult, sha: str, started: datetime,
+            synthetic: bool) -> None:
+    message = "\n".join(result.warnings) or None
+    if result.status == "refused" and result.problems and result.rows_read == 0:
+        message = "\n".join(p.describe(result.file_name) for p in result.problems[:20])
+    con.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [result.load_id, result.file_name, sha, result.kind, result.rows_read, result.rows_loaded,
+         result.rows_rejected, result.rows_replaced, started.replace(tzinfo=None),
+         datetime.now(UTC).replace(tzinfo=None), result.status, synthetic, message],
+    )
+
+
+def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
+              all_or_nothing: bool, synthetic: bool, show_progress: bool) -> LoadResult:
+    name = path.name
+    started = datetime.now(UTC)
+    sha = sha256_of(path) if path.is_file() else ""
+    if sha:
+        previous = con.execute(
+            "SELECT load_id FROM loads WHERE sha256 = ? AND status <> 'refused' ORDER BY load_id LIMIT 1",
+            [sha],
+        ).fetchone()
+        if previous:
+            return LoadResult(name, "duplicate", duplicate_of=previous[0])
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
+    result = LoadResult(name, "refused", load_id=load_id, kind=kind_name)
+    large = show_progress and path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
+    con.execute("BEGIN TRANSACTION")
+    try:
+        with _progress(con, f"reading {name}", large):
+            staged = readers.stage(con, path, name)
+        result.rows_read = staged.rows
+        result.warnings += staged.warnings
+        kind = _resolve_kind(name, staged, kind_name)
+        result.kind = kind.name
+        for col in staged.columns:
+            target = kind.aliases.get(col)
+            if target and target not in staged.columns:
+                con.execute(f"ALTER TABLE staged RENAME COLUMN {col} TO {target}")
+        present = {kind.aliases.get(c, c) for c in staged.columns}
+        unknown = sorted(present - kind.known_columns)
+        if unknown:
+            result.warnings.append(f"unknown column(s) ignored: {', '.join(unknown)}")
+        normalise.install(con)
+        prepare_lookups(con)
+        with _progress(con, f"checking {name}", large):
+            result.warnings += kind.check(con, kind, present & kind.known_columns)
+        bad_rows = con.execute("SELECT count(DISTINCT _row) FROM problems").fetchone()[0]
+        good_rows = result.rows_read - bad_rows
+        result.rows_rejected = bad_rows
+        result.problems = [
+            Problem(reason, row, fld, value)
+            for row, fld, value, reason in con.execute(
+                f"SELECT _row, field, value, reason FROM problems ORDER BY _row, field"
+                f" LIMIT {PROBLEMS_KEPT_IN_RESULT}"
+            ).fetchall()
+        ]
+        con.execute(
+            "INSERT INTO rejects SELECT ?, p._row, p.field, p.value, p.reason, to_json(s)::VARCHAR"
+            " FROM problems p JOIN staged s ON s.rowid - (SELECT min(rowid) FROM staged) + 1 = p._row",
+            [load_id],
+        )
+        if bad_rows and (all_or_nothing or good_rows == 0):
+            result.status = "refused"
+            result.warnings.append(
+                "the whole file was refused because it had rejected rows (--all-or-nothing)"
+                if all_or_nothing and good_rows else "no row of the file could be loaded"
+            )
+        else:
+            key = _key_sql(kind.replace_on)
+            result.rows_replaced = con.execute(
+                f"DELETE FROM {kind.table} WHERE {key} IN"
+                f" (SELECT DISTINCT {key} FROM checked WHERE _ok)"
+            ).fetchone()[0]
+            cols = [c for c in con.sql("SELECT * FROM checked LIMIT 0").columns if not c.startswith("_")]
+            con.execute(
+                f"INSERT INTO {kind.table} (load_id, {', '.join(cols)})"
+                f" SELECT {load_id}, {', '.join(cols)} FROM checked WHERE _ok"
+            )
+            result.rows_loaded = good_rows
+            result.status = "loaded_with_rejects" if bad_rows else "loaded"
+        for w in result.warnings:
+            con.execute("INSERT INTO load_warnings VALUES (?, NULL, NULL, NULL, ?)", [load_id, w])
+        _record(con, result, sha, started, synthetic)
+        con.execute("COMMIT")
+    except FileRefused as refused:
+        con.execute("ROLLBACK")
+        result.status = "refused"
+        result.problems = refused.problems
+        result.rows_loaded = result.rows_rejected = result.rows_replaced = 0
+        _record_refusal(con, result, sha, started, synthetic)
+    except Exception as exc:  # a bug must not lose the other files, nor escape as a traceback
+        con.execute("ROLLBACK")
+        result.status = "refused"
+        result.problems = [Problem(f"internal error while loading: {type(exc).__name__}: {exc}")]
+        result.rows_loaded = result.rows_rejected = result.rows_replaced = 0
+        _record_refusal(con, result, sha, started, synthetic)
+    finally:
+        for temp in ("staged", "checked", "problems"):
+            con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+    return result
+
+
+def _record_refusal(con: duckdb.DuckDBPyConnection, result: LoadResult, sha: str,
+                    started: datetime, synthetic: bool) -> None:
+    con.execute("BEGIN TRANSACTION")
+    con.executemany(
+        "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, NULL)",
+        [[result.load_id, p.row_number, p.field, p.value, p.reason] for p in result.problems],
+    )
+    _record(con, result, sha or "-", started, synthetic)
+    con.execute("COMMIT")
+
+
+def load(
+    paths: Iterable[str | os.PathLike[str]],
+    db: str | os.PathLike[str] | None = None,
+    kind: str | None = None,
+    all_or_nothing: bool = False,
+    synthetic: bool = False,
+    show_progress: bool = False,
+) -> list[LoadResult]:
+    """Ingest's public entry point: load each file, then publish the new warehouse atomically.
+
+    Used by `servicestat ingest`, the demo builder and the submission API alike.
+    """
+    target = db_path(db)
+    results: list[LoadResult] = []
+    t0 = time.perf_counter()
+    with writer(target) as con:
+        for p in paths:
+            results.append(_load_one(con, Path(p), kind, all_or_nothing, synthetic, show_progress))
+    _ = time.perf_counter() - t0
+    return results

@@ -1,0 +1,79 @@
+"""Normalisers for the text agencies write: numbers, shares, durations, timestamps, labels.
+
+They run inside DuckDB as macros so that ten million rows are normalised at DuckDB's speed.
+`install(con)` creates them on a connection; the rules for unit words come from data/units.yaml.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ingest.reference import unit_aliases
+
+# A number as agencies write it: 12, -3.5, 1e6, "8,586,476", "$1,200.50". Commas only as thousands
+# separators, so the European "3,5" is refused rather than read as 35.
+NUMBER_RE = r"^-?\$?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$"
+# value followed by a unit word: "15 min", "17%", "6.48 business days".
+VALUE_UNIT_RE = r"^\s*([-+]?\$?[0-9][0-9.,]*(?:[eE][-+]?[0-9]+)?)\s*([^0-9].*?)?\s*$"
+TIMESTAMP_FORMATS = [
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+]
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def minute_factors_map() -> str:
+    """A DuckDB MAP literal: duration unit word -> factor into minutes."""
+    pairs = [
+        f"{_sql_str(alias)}: {factor!r}"
+        for alias, (canonical, factor) in unit_aliases().items()
+        if canonical == "minutes"
+    ]
+    return "MAP {" + ", ".join(pairs) + "}"
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    formats = "[" + ", ".join(_sql_str(f) for f in TIMESTAMP_FORMATS) + "]"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP MACRO ss_blank(x) AS x IS NULL OR trim(x) = '';
+        CREATE OR REPLACE TEMP MACRO ss_label(x) AS
+            regexp_replace(lower(trim(x)), '[\\s_\\-]+', ' ', 'g');
+        CREATE OR REPLACE TEMP MACRO ss_finite(v) AS CASE WHEN isfinite(v) THEN v END;
+        CREATE OR REPLACE TEMP MACRO ss_number(x) AS CASE
+            WHEN ss_blank(x) THEN NULL
+            WHEN TRY_CAST(trim(x) AS DOUBLE) IS NOT NULL THEN ss_finite(TRY_CAST(trim(x) AS DOUBLE))
+            WHEN regexp_full_match(trim(x), {_sql_str(NUMBER_RE)})
+                THEN ss_finite(TRY_CAST(replace(replace(trim(x), ',', ''), '$', '') AS DOUBLE))
+            WHEN regexp_full_match(trim(x), '^-?[0-9]+(\\.[0-9]+)?\\s*%$')
+                THEN TRY_CAST(rtrim(trim(x), '% ') AS DOUBLE) / 100
+            END;
+        CREATE OR REPLACE TEMP MACRO ss_value_part(x) AS regexp_extract(x, {_sql_str(VALUE_UNIT_RE)}, 1);
+        CREATE OR REPLACE TEMP MACRO ss_unit_part(x) AS
+            ss_label(regexp_extract(x, {_sql_str(VALUE_UNIT_RE)}, 2));
+        CREATE OR REPLACE TEMP MACRO ss_minutes(x, factor) AS CASE
+            WHEN ss_blank(x) THEN NULL
+            WHEN TRY_CAST(trim(x) AS DOUBLE) IS NOT NULL
+                THEN ss_finite(TRY_CAST(trim(x) AS DOUBLE)) * factor
+            WHEN regexp_full_match(trim(x), '^[0-9]+:[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?$')
+                THEN TRY_CAST(string_split(trim(x), ':')[1] AS DOUBLE) * 60
+                   + TRY_CAST(string_split(trim(x), ':')[2] AS DOUBLE)
+                   + coalesce(TRY_CAST(string_split(trim(x), ':')[3] AS DOUBLE), 0) / 60
+            ELSE ss_number(ss_value_part(x)) * {minute_factors_map()}[ss_unit_part(x)]
+            END;
+        CREATE OR REPLACE TEMP MACRO ss_ts(x) AS CASE
+            WHEN ss_blank(x) THEN NULL
+            ELSE COALESCE(TRY_CAST(trim(x) AS TIMESTAMP), try_strptime(trim(x), {formats}))
+            END;
+        CREATE OR REPLACE TEMP MACRO ss_int(x) AS CASE
+            WHEN ss_number(x) = round(ss_number(x)) AND abs(ss_number(x)) < 9e15
+                THEN ss_number(x)::BIGINT
+            END;
+        """
+    )

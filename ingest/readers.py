@@ -1,0 +1,186 @@
+"""Read an agency file of any supported format into one all-text staging table.
+
+Everything is staged as text so that ingest, not the reader, decides what a value means and can
+quarantine a bad value with the exact text the agency sent. The staging table keeps the file's row
+order, so `rowid + 1` is the data-row number used in every message.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest.problems import FileRefused, Problem
+
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".ndjson": "json",
+    ".jsonl": "json",
+    ".xlsx": "excel",
+    ".xls": "excel",
+    ".xlsm": "excel",
+    ".ods": "excel",
+}
+
+
+@dataclass
+class Staged:
+    """The staging table `staged` exists on the connection; these are facts about it."""
+
+    columns: list[str]
+    original_columns: dict[str, str]
+    rows: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def normalise_column(name: str) -> str:
+    """'Service ID ' -> 'service_id'; strips BOMs and quotes agencies leave in headers."""
+    name = str(name).replace("\ufeff", "").strip().strip('"').strip().lower()
+    return re.sub(r"[^0-9a-z]+", "_", name).strip("_")
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _transcode_to_utf8(path: Path, tmpdir: Path) -> tuple[Path, str]:
+    """Agency exports are often UTF-16 (Excel 'Unicode text') or Windows-1252: convert, and say so."""
+    raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text, encoding = raw.decode("utf-16"), "UTF-16"
+    else:
+        text, encoding = raw.decode("cp1252", errors="replace"), "Windows-1252"
+    out = tmpdir / (path.stem + ".utf8.csv")
+    out.write_text(text, encoding="utf-8")
+    return out, f"the file is not UTF-8; it was read as {encoding}"
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> list[str]:
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        source = path
+        head = path.read_bytes()[:4]
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            source, note = _transcode_to_utf8(path, Path(tmp))
+            warnings.append(note)
+        for attempt in range(2):
+            try:
+                con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_csv({_quote(source)},"
+                    " all_varchar=true, header=true, store_rejects=true, sample_size=-1,"
+                    " null_padding=false, strict_mode=true)"
+                )
+                break
+            except duckdb.InvalidInputException as exc:
+                text = str(exc)
+                if attempt == 0 and ("unicode" in text.lower() or "utf" in text.lower()):
+                    source, note = _transcode_to_utf8(path, Path(tmp))
+                    warnings.append(note)
+                    continue
+                raise FileRefused(name, [Problem(f"the file cannot be read as CSV: {text}")]) from exc
+        errors = con.execute(
+            "SELECT line, column_name, error_type, csv_line, error_message FROM reject_errors"
+            " ORDER BY line LIMIT 1000"
+        ).fetchall()
+    if errors:
+        problems = [
+            Problem(
+                f"line {line} of the file is malformed ({etype.lower()}): {message}; "
+                "the file's structure is broken, so none of it is loaded",
+                field=column or None,
+                value=(csv_line or "")[:200],
+            )
+            for line, column, etype, csv_line, message in errors
+        ]
+        raise FileRefused(name, problems)
+    return warnings
+
+
+def _stage_dataframe(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    frame = frame.astype("string")
+    con.register("_frame", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM _frame")
+    con.unregister("_frame")
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -> Staged:
+    """Create temp table `staged` (all VARCHAR, normalised column names) from the file at `path`."""
+    name = name or path.name
+    if not path.exists():
+        raise FileRefused(name, [Problem("the file does not exist")])
+    if path.is_dir():
+        raise FileRefused(name, [Problem("this is a folder, not a file")])
+    if path.stat().st_size == 0:
+        raise FileRefused(name, [Problem("the file is empty (0 bytes)")])
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise FileRefused(
+            name,
+            [Problem(f"unsupported file type '{path.suffix}'; use CSV, Parquet, JSON or Excel")],
+        )
+    warnings: list[str] = []
+    try:
+        if fmt == "csv":
+            warnings += _stage_csv(con, path, name)
+        elif fmt == "parquet":
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE staged AS SELECT COLUMNS(*)::VARCHAR"
+                f" FROM read_parquet({_quote(path)})"
+            )
+        elif fmt == "json":
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE staged AS SELECT COLUMNS(*)::VARCHAR"
+                f" FROM read_json({_quote(path)}, format='auto', sample_size=-1)"
+            )
+        else:
+            frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="calamine")
+            _stage_dataframe(con, frame)
+    except FileRefused:
+        raise
+    except Exception as exc:  # any reader failure is the file's fault, not a crash
+        label = {"parquet": "Parquet", "json": "JSON", "excel": "an Excel workbook"}.get(fmt, fmt)
+        raise FileRefused(name, [Problem(f"the file cannot be read as {label}: {exc}")]) from exc
+
+    described = con.execute("DESCRIBE staged").fetchall()
+    original = [row[0] for row in described]
+    normalised = [normalise_column(c) for c in original]
+    seen: dict[str, str] = {}
+    problems = []
+    for orig, norm in zip(original, normalised, strict=True):
+        if not norm:
+            continue
+        if norm in seen:
+            problems.append(
+                Problem(f"the header names column '{norm}' twice ('{seen[norm]}' and '{orig}')",
+                        row_number=0, field=orig)
+            )
+        seen[norm] = orig
+    if problems:
+        raise FileRefused(name, problems)
+    select = ", ".join(
+        f'"{o.replace(chr(34), chr(34) * 2)}" AS {n}'
+        for o, n in zip(original, normalised, strict=True)
+        if n
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {select} FROM staged")
+    rows = con.execute("SELECT count(*) FROM staged").fetchone()[0]
+    if rows == 0:
+        raise FileRefused(name, [Problem("the file has a header but no data rows")])
+    return Staged(
+        columns=[n for n in normalised if n],
+        original_columns={n: o for o, n in zip(original, normalised, strict=True) if n},
+        rows=rows,
+        warnings=warnings,
+    )

@@ -1,0 +1,82 @@
+"""The one way to write the warehouse: a private working copy, swapped in atomically.
+
+DuckDB allows one writer process or many read-only ones, never both on one file. So ingest never
+writes the live file: under an exclusive lock it copies the warehouse to a working file, writes
+there, checkpoints, fsyncs and `os.replace`s it over the live file. Readers open the live file
+read-only and see either the old state or the new one, never half a load; a reader that notices a
+new file (another inode) reopens it, so new loads show without a restart. A process killed
+mid-load leaves only a stale working file, which the next writer deletes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from ingest import reference
+from ingest.schema import SCHEMA_VERSION, TABLES
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_work_files(db: Path) -> None:
+    """Working copies left by a killed writer; safe to delete while we hold the lock."""
+    for stale in db.parent.glob(f"{db.name}.work-*"):
+        stale.unlink(missing_ok=True)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables and refresh the reference tables from the declarations in data/."""
+    for table in TABLES:
+        con.execute(table.ddl())
+    con.execute(
+        "INSERT OR REPLACE INTO warehouse_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+    )
+    reference.sync(con)
+
+
+@contextmanager
+def writer(db: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a working copy of `db`; on success swap it in, on error discard it."""
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _remove_stale_work_files(db)
+        work = db.with_name(f"{db.name}.work-{os.getpid()}")
+        if db.exists():
+            shutil.copyfile(db, work)
+        con = duckdb.connect(str(work))
+        try:
+            create_schema(con)
+            yield con
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            work.unlink(missing_ok=True)
+            work.with_name(work.name + ".wal").unlink(missing_ok=True)
+            raise
+        con.close()
+        with open(work, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(work, db)
+        _fsync_dir(db.parent)
+
+
+def initialise(db: str | os.PathLike[str]) -> Path:
+    """Create an empty warehouse (schema and reference tables) if it does not exist yet."""
+    with writer(db):
+        pass
+    return Path(db)
