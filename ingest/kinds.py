@@ -61,6 +61,7 @@ class Kind:
     # rows a corrected file replaces: the same service and period.
     replace_on: tuple[str, ...] = ()
     unique_key: tuple[str, ...] = ()
+    duplicate_field: str = ""  # the column a duplicate is reported on (default: last key column)
     check: Callable[[duckdb.DuckDBPyConnection, Kind, set[str]], list[str]] | None = None
 
     @property
@@ -92,19 +93,34 @@ def _hint(value: str, choices: list[str]) -> str:
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
-def prepare_service_hints(con: duckdb.DuckDBPyConnection, raw_column: str) -> None:
-    """For each service name in the file that is not known, the closest known ones."""
+def prepare_value_maps(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
+    """Resolve each distinct service and channel label once, not once per row.
+
+    `_svc_map(raw, service_id, hint)`: for unknown services, the closest known ones as a hint.
+    `_ch_map(raw, channel)`: raw channel label -> canonical channel (NULL when unknown).
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _svc_map AS SELECT d.raw, l.service_id, NULL::VARCHAR AS hint"
+        " FROM (SELECT DISTINCT service_id AS raw FROM staged) d"
+        " LEFT JOIN _service_lookup l ON l.key = lower(trim(d.raw))"
+    )
     unknown = [
         r[0]
         for r in con.execute(
-            f"SELECT DISTINCT trim({raw_column}) FROM staged WHERE NOT ss_blank({raw_column})"
-            f" AND lower(trim({raw_column})) NOT IN (SELECT key FROM _service_lookup) LIMIT 10000"
+            "SELECT raw FROM _svc_map WHERE service_id IS NULL AND NOT ss_blank(raw) LIMIT 10000"
         ).fetchall()
     ]
-    choices = [r[0] for r in con.execute("SELECT key FROM _service_lookup").fetchall()]
-    con.execute("CREATE OR REPLACE TEMP TABLE _service_hints (raw VARCHAR, hint VARCHAR)")
-    con.executemany(
-        "INSERT INTO _service_hints VALUES (?, ?)", [(u, _hint(u, choices)) for u in unknown]
+    if unknown:
+        choices = [r[0] for r in con.execute("SELECT key FROM _service_lookup").fetchall()]
+        con.executemany(
+            "UPDATE _svc_map SET hint = ? WHERE raw = ?", [(_hint(u.strip(), choices), u) for u in unknown]
+        )
+    source = "(SELECT NULL AS raw)"
+    if "channel" in present:
+        source = "(SELECT DISTINCT channel AS raw FROM staged)"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _ch_map AS SELECT d.raw, a.channel FROM {source} d"
+        " LEFT JOIN channel_aliases a ON a.raw_label = ss_label(d.raw)"
     )
 
 
@@ -118,9 +134,10 @@ def prepare_metric_hints(con: duckdb.DuckDBPyConnection) -> None:
     ]
     choices = [r[0] for r in con.execute("SELECT key FROM _metrics").fetchall()]
     con.execute("CREATE OR REPLACE TEMP TABLE _metric_hints (raw VARCHAR, hint VARCHAR)")
-    con.executemany(
-        "INSERT INTO _metric_hints VALUES (?, ?)", [(u, _hint(u, choices)) for u in unknown]
-    )
+    if unknown:
+        con.executemany(
+            "INSERT INTO _metric_hints VALUES (?, ?)", [(u, _hint(u, choices)) for u in unknown]
+        )
 
 
 def service_checks(raw: str = "r.service_id") -> list[Check]:
@@ -135,11 +152,9 @@ def service_checks(raw: str = "r.service_id") -> list[Check]:
     ]
 
 
-SERVICE_JOINS = (
-    "LEFT JOIN _service_lookup svc ON svc.key = lower(trim(r.service_id))"
-    " LEFT JOIN _service_hints sh ON sh.raw = trim(r.service_id)"
-)
-CHANNEL_JOIN = "LEFT JOIN channel_aliases ch ON ch.raw_label = ss_label(r.channel)"
+SERVICE_JOINS = "LEFT JOIN _svc_map svc ON svc.raw = r.service_id"
+CHANNEL_JOIN = "LEFT JOIN _ch_map ch ON ch.raw = r.channel"
+NO_CHANNEL_JOIN = "LEFT JOIN (SELECT NULL::VARCHAR AS channel) ch ON true"
 
 
 def channel_checks(required: bool) -> list[Check]:
@@ -173,7 +188,7 @@ def build_checked(
     may refer to raw columns (r.x), to typed ones as t.x, and to `extras` (helper values from the
     joins, such as hints) as t._name.
     """
-    extras = {"_service_hint": "sh.hint", **(extras or {})}
+    extras = {"_service_hint": "svc.hint", **(extras or {})}
     fact_cols = ", ".join(f"{expr} AS {name}" for name, expr in {**typed, **extras}.items())
     raw_cols = ", ".join(f"r.{c} AS _raw_{c}" for c in sorted(present))
 
@@ -187,34 +202,42 @@ def build_checked(
         f"'reason': {over_t(c.reason)}}} END"
         for c, cond in zip(checks, conds, strict=True)
     ]
-    dup = ""
+    inner = (
+        f"SELECT r.rowid - (SELECT min(rowid) FROM staged) + 1 AS _row, {fact_cols}, {raw_cols}"
+        f" FROM staged r {joins}"
+    )
+    dup_join = ""
     if kind.unique_key and all(k in typed for k in kind.unique_key):
+        # Find repeated keys with one grouping pass; join back only when there are any.
         key = ", ".join(kind.unique_key)
-        dup_cond = f"(t.{kind.unique_key[0]} IS NOT NULL AND t._first_row < t._row)"
-        conds.append(dup_cond)
-        structs.append(
-            f"CASE WHEN {dup_cond} THEN {{'field': {sql_str(kind.unique_key[-1])}, "
-            f"'value': NULL::VARCHAR, 'reason': 'duplicate of row ' || t._first_row || "
-            f"' (same {key.replace('_', ' ')})'}} END"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT {key}, min(_row) AS _first_row"
+            f" FROM ({inner}) WHERE {kind.unique_key[0]} IS NOT NULL GROUP BY ALL HAVING count(*) > 1"
         )
-        dup = f", min(_row) OVER (PARTITION BY {key}) AS _first_row"
+        if con.execute("SELECT count(*) FROM _dups").fetchone()[0]:
+            on = " AND ".join(f"d.{k} IS NOT DISTINCT FROM i.{k}" for k in kind.unique_key)
+            dup_join = f" LEFT JOIN _dups d ON {on}"
+            dup_cond = "(t._first_row < t._row)"
+            conds.append(f"coalesce({dup_cond}, false)")
+            dup_field = sql_str(kind.duplicate_field or kind.unique_key[-1])
+            structs.append(
+                f"CASE WHEN coalesce({dup_cond}, false) THEN {{'field': {dup_field}, "
+                f"'value': NULL::VARCHAR, 'reason': 'duplicate of row ' || t._first_row || "
+                f"' (same {key.replace('_', ' ')})'}} END"
+            )
     any_bad = " OR ".join(conds) if conds else "false"
+    cols = ", ".join(f"t.{c}" for c in typed)
+    # One materialisation: typed columns plus, for bad rows only, the list of their problems.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _checked_all AS
-        SELECT t.*, CASE WHEN {any_bad}
+        SELECT t._row, {cols}, CASE WHEN {any_bad}
                THEN list_filter([{', '.join(structs)}], lambda p: p IS NOT NULL) END AS _problems
-        FROM (
-            SELECT *{dup} FROM (
-                SELECT r.rowid - (SELECT min(rowid) FROM staged) + 1 AS _row, {fact_cols}, {raw_cols}
-                FROM staged r {joins}
-            )
-        ) t
+        FROM (SELECT i.*{', d._first_row' if dup_join else ''} FROM ({inner}) i{dup_join}) t
         """
     )
-    cols = ", ".join(typed)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE checked AS SELECT _row, _problems IS NULL AS _ok, {cols}"
+        f"CREATE OR REPLACE TEMP VIEW checked AS SELECT _row, _problems IS NULL AS _ok, {', '.join(typed)}"
         " FROM _checked_all"
     )
     con.execute(
@@ -222,7 +245,6 @@ def build_checked(
         " p.reason AS reason FROM (SELECT _row, unnest(_problems) AS p FROM _checked_all"
         " WHERE _problems IS NOT NULL)"
     )
-    con.execute("DROP TABLE _checked_all")
 
 
 # --------------------------------------------------------------------------- service events
@@ -282,7 +304,7 @@ def check_events(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) 
             Check("outcome", f"t.outcome IS NOT NULL AND t.outcome NOT IN ({outcomes})",
                   f"'unknown outcome; use one of {', '.join(OUTCOMES)}'", "r.outcome")
         )
-    prepare_service_hints(con, "service_id")
+    prepare_value_maps(con, present)
     build_checked(con, kind, typed, checks, f"{SERVICE_JOINS} {CHANNEL_JOIN}", present)
     return warnings
 
@@ -323,7 +345,7 @@ def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[
         if "unit" in present
         else "nullif(ss_unit_part(r.value), '')"
     )
-    number = "coalesce(ss_number(r.value), ss_number(ss_value_part(r.value)))"
+    number = "coalesce(ss_number(ss_value_part(r.value)), ss_number(r.value))"
     typed = {
         "service_id": "svc.service_id",
         "channel": "ch.channel",
@@ -332,16 +354,15 @@ def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[
         "period_start": start,
         "period_end": end,
         "metric": "m.key",
-        # A bare percent ("17%") is already a share; a unit word converts the number.
-        "value": f"CASE WHEN u.canonical IS NULL AND ss_unit_part(r.value) = '%' THEN {number}"
-        f" ELSE {number} * coalesce(u.factor, 1) END",
+        # The unit (from the unit column, else written after the number: "17%", "3 days") converts it.
+        "value": f"{number} * coalesce(u.factor, 1)",
         "unit": "coalesce(u.canonical, m.unit)",
         "unit_raw": "r.unit" if "unit" in present else "nullif(ss_unit_part(r.value), '')",
         "n": "ss_int(r.n)" if "n" in present else "NULL::BIGINT",
     }
     joins = (
         f"{SERVICE_JOINS}"
-        + (f" {CHANNEL_JOIN}" if "channel" in present else " LEFT JOIN (SELECT NULL AS channel) ch ON true")
+        + (f" {CHANNEL_JOIN}" if "channel" in present else f" {NO_CHANNEL_JOIN}")
         + " LEFT JOIN _metrics m ON m.key = lower(trim(r.metric))"
         " LEFT JOIN _metric_hints mh ON mh.raw = lower(trim(r.metric))"
         f" LEFT JOIN _units u ON u.alias = {unit_word}"
@@ -373,7 +394,7 @@ def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[
             Check("n", "NOT ss_blank(r.n) AND t.n IS NULL", "'not a whole number'", "r.n"),
             Check("n", "t.n < 0", "'negative count'", "r.n"),
         ]
-    prepare_service_hints(con, "service_id")
+    prepare_value_maps(con, present)
     extras = {"_metric_hint": "mh.hint", "_unit": "u.canonical", "_metric_unit": "m.unit",
               "_unit_word": unit_word, "_number": number}
     build_checked(con, kind, typed, checks, joins, present, extras)
@@ -430,9 +451,9 @@ def check_survey(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) 
                 Check(v, f"t.{v} < 0", "'negative count'", f"r.{v}"),
             ]
     joins = SERVICE_JOINS + (
-        f" {CHANNEL_JOIN}" if "channel" in present else " LEFT JOIN (SELECT NULL AS channel) ch ON true"
+        f" {CHANNEL_JOIN}" if "channel" in present else f" {NO_CHANNEL_JOIN}"
     )
-    prepare_service_hints(con, "service_id")
+    prepare_value_maps(con, present)
     build_checked(con, kind, typed, checks, joins, present)
     return []
 
@@ -462,6 +483,7 @@ KINDS: dict[str, Kind] = {
             description="Operational metrics per service and period (long form).",
             replace_on=("service_id", "channel", "metric", "period_grain", "period_start"),
             unique_key=("service_id", "channel", "metric", "period_grain", "period_start"),
+            duplicate_field="period",
             check=check_observations,
         ),
         Kind(
@@ -476,6 +498,7 @@ KINDS: dict[str, Kind] = {
             replace_on=("service_id", "channel", "touchpoint", "fiscal_year", "quarter"),
             unique_key=("service_id", "channel", "touchpoint", "fiscal_year", "quarter",
                         "question_text"),
+            duplicate_field="question_text",
             check=check_survey,
         ),
     )

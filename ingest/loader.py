@@ -235,6 +235,14 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
             result.status = "loaded_with_rejects" if bad_rows else "loaded"
         for w in result.warnings:
             con.execute("INSERT INTO load_warnings VALUES (?, NULL, NULL, NULL, ?)", [load_id, w])
+        if con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'row_warnings'"
+        ).fetchone()[0]:
+            # Row-level warnings a kind found (e.g. counts that do not add up): kept, not rejected.
+            con.execute(
+                "INSERT INTO load_warnings SELECT ?, _row, field, value, message FROM row_warnings",
+                [load_id],
+            )
         _record(con, result, sha, started, synthetic)
         con.execute("COMMIT")
     except FileRefused as refused:
@@ -250,7 +258,8 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
         result.rows_loaded = result.rows_rejected = result.rows_replaced = 0
         _record_refusal(con, result, sha, started, synthetic)
     finally:
-        for temp in ("staged", "checked", "problems"):
+        con.execute("DROP VIEW IF EXISTS temp.checked")
+        for temp in ("staged", "checked", "_checked_all", "problems", "row_warnings"):
             con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     return result
 
@@ -258,10 +267,11 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
 def _record_refusal(con: duckdb.DuckDBPyConnection, result: LoadResult, sha: str,
                     started: datetime, synthetic: bool) -> None:
     con.execute("BEGIN TRANSACTION")
-    con.executemany(
-        "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, NULL)",
-        [[result.load_id, p.row_number, p.field, p.value, p.reason] for p in result.problems],
-    )
+    if result.problems:
+        con.executemany(
+            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, NULL)",
+            [[result.load_id, p.row_number, p.field, p.value, p.reason] for p in result.problems],
+        )
     _record(con, result, sha or "-", started, synthetic)
     con.execute("COMMIT")
 

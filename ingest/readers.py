@@ -79,7 +79,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> list[st
                 con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
                 con.execute(
                     f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_csv({_quote(source)},"
-                    " all_varchar=true, header=true, store_rejects=true, sample_size=-1,"
+                    " all_varchar=true, header=true, store_rejects=true,"
                     " null_padding=false, strict_mode=true)"
                 )
                 break
@@ -169,12 +169,12 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -
         seen[norm] = orig
     if problems:
         raise FileRefused(name, problems)
-    select = ", ".join(
-        f'"{o.replace(chr(34), chr(34) * 2)}" AS {n}'
-        for o, n in zip(original, normalised, strict=True)
-        if n
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {select} FROM staged")
+    for o, n in zip(original, normalised, strict=True):
+        quoted = '"' + o.replace('"', '""') + '"'
+        if not n:
+            con.execute(f"ALTER TABLE staged DROP COLUMN {quoted}")
+        elif n != o:
+            con.execute(f"ALTER TABLE staged RENAME COLUMN {quoted} TO {n}")
     rows = con.execute("SELECT count(*) FROM staged").fetchone()[0]
     if rows == 0:
         raise FileRefused(name, [Problem("the file has a header but no data rows")])

@@ -14,7 +14,8 @@ from rich.table import Table
 
 from servicestat.config import db_path
 
-console = Console(stderr=True)
+# Wide enough for the summary table when the output is not a terminal (CI logs, pipes).
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:

@@ -1,0 +1,101 @@
+"""Ingest throughput: `servicestat ingest` against DuckDB's own `read_csv` on the same file.
+
+Generates a service-events CSV on the spot (10 million rows by default), then in the same run:
+  1. raw DuckDB: CREATE TABLE AS SELECT * FROM read_csv(file) into a fresh database file;
+  2. ServiceStat: `servicestat ingest` of the same file into a fresh warehouse (validation,
+     normalisation, quarantine, replacement and the atomic swap included).
+Prints rows per second for each and the ratio. Usage: python -m bench.ingest [--rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+SERVICES = ["dos-ca", "ssa-oo", "treas-irs", "va-vba", "va-vha", "dhs-tsa", "opm-rs", "hhs-medicare"]
+CHANNELS = ["online", "phone", "in-person", "mail"]
+
+
+def generate_events_csv(path: Path, rows: int, seed: int = 7) -> None:
+    """A realistic events file written by DuckDB itself (fast, deterministic)."""
+    services = "[" + ", ".join(f"'{s}'" for s in SERVICES) + "]"
+    channels = "[" + ", ".join(f"'{c}'" for c in CHANNELS) + "]"
+    con = duckdb.connect()
+    con.execute(f"SELECT setseed({seed / 100})")
+    con.execute(
+        f"""
+        COPY (
+          SELECT {services}[1 + (i % {len(SERVICES)})] AS service_id,
+                 {channels}[1 + ((i // 7) % 4)] AS channel,
+                 'office-' || (i % 50) AS office,
+                 strftime(TIMESTAMP '2023-10-01' + to_seconds(i % 31000000), '%Y-%m-%d %H:%M:%S')
+                   AS received_at,
+                 strftime(TIMESTAMP '2023-10-01' + to_seconds(i % 31000000)
+                          + to_seconds(60 + (i * 7919) % 864000), '%Y-%m-%d %H:%M:%S') AS completed_at,
+                 round(((i * 104729) % 3600) / 60.0, 2) AS wait_minutes,
+                 CASE WHEN i % 23 = 0 THEN 'abandoned' ELSE 'completed' END AS outcome,
+                 'E' || i AS event_id
+          FROM range({rows}) t(i)
+        ) TO '{path}' (HEADER, DELIMITER ',')
+        """
+    )
+    con.close()
+
+
+def time_raw_duckdb(csv: Path, workdir: Path) -> float:
+    db = workdir / "raw.duckdb"
+    t0 = time.perf_counter()
+    con = duckdb.connect(str(db))
+    con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}')")
+    con.execute("CHECKPOINT")
+    con.close()
+    return time.perf_counter() - t0
+
+
+def time_servicestat(csv: Path, workdir: Path) -> float:
+    db = workdir / "servicestat.duckdb"
+    subprocess.run([sys.executable, "-m", "servicestat.cli", "init", "--db", str(db)], check=True,
+                   capture_output=True)
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "servicestat.cli", "ingest", str(csv), "--db", str(db), "--no-progress"],
+        capture_output=True, text=True,
+    )
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"ingest failed:\n{proc.stderr}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--workdir", default=None)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        work = Path(tmp)
+        csv = work / "events.csv"
+        t0 = time.perf_counter()
+        generate_events_csv(csv, args.rows)
+        gen = time.perf_counter() - t0
+        size_mb = os.path.getsize(csv) / 1e6
+        raw = time_raw_duckdb(csv, work)
+        ours = time_servicestat(csv, work)
+    rows = args.rows
+    print(f"\nIngest benchmark: {rows:,} service events, {size_mb:,.0f} MB CSV (generated in {gen:.1f} s)")
+    print(f"{'engine':<44}{'seconds':>10}{'rows/s':>14}{'ratio':>8}")
+    print(f"{'DuckDB read_csv -> table (no validation)':<44}{raw:>10.2f}{rows / raw:>14,.0f}{1:>8.2f}")
+    print(f"{'servicestat ingest (validate, quarantine)':<44}{ours:>10.2f}{rows / ours:>14,.0f}"
+          f"{ours / raw:>8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
