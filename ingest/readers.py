@@ -82,18 +82,19 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> list[st
                     " all_varchar=true, header=true, store_rejects=true,"
                     " null_padding=false, strict_mode=true)"
                 )
-                break
             except duckdb.InvalidInputException as exc:
-                text = str(exc)
-                if attempt == 0 and ("unicode" in text.lower() or "utf" in text.lower()):
-                    source, note = _transcode_to_utf8(path, Path(tmp))
-                    warnings.append(note)
-                    continue
-                raise FileRefused(name, [Problem(f"the file cannot be read as CSV: {text}")]) from exc
-        errors = con.execute(
-            "SELECT line, column_name, error_type, csv_line, error_message FROM reject_errors"
-            " ORDER BY line LIMIT 1000"
-        ).fetchall()
+                raise FileRefused(name, [Problem(f"the file cannot be read as CSV: {exc}")]) from exc
+            errors = con.execute(
+                "SELECT line, column_name, error_type, csv_line, error_message FROM reject_errors"
+                " QUALIFY row_number() OVER (PARTITION BY line ORDER BY column_idx) = 1"
+                " ORDER BY line LIMIT 1000"
+            ).fetchall()
+            if attempt == 0 and any(e[2] == "INVALID ENCODING" for e in errors):
+                # Not UTF-8: read it again as the Windows code page Excel exports use.
+                source, note = _transcode_to_utf8(path, Path(tmp))
+                warnings.append(note)
+                continue
+            break
     if errors:
         problems = [
             Problem(

@@ -48,11 +48,16 @@ class Reader:
         current = self._stat_version()
         with self._lock:
             if self._con is None or current != self._version:
-                if self._con is not None:
-                    self._con.close()
-                self._con = duckdb.connect(str(self.path), read_only=True)
-                self._version = current
-            return self._con.cursor()
+                # A fresh in-memory instance that attaches the file: duckdb.connect(path) would hand
+                # back its cached instance of the *old* file. The old connection is not closed here,
+                # since other threads may still be reading through its cursors; it goes with them.
+                con = duckdb.connect(":memory:")
+                quoted = str(self.path).replace("'", "''")
+                con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+                self._con, self._version = con, current
+            cur = self._con.cursor()
+        cur.execute("USE warehouse")
+        return cur
 
     def df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
         """Run a parameterised query and return a plain DataFrame."""
@@ -67,6 +72,7 @@ class Reader:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+                self._version = None
 
 
 _readers: dict[Path, Reader] = {}

@@ -1,0 +1,35 @@
+# ServiceStat: the two commands of the README, and a few helpers.
+#   make demo   install, build the demo warehouse (synthetic data) and serve http://127.0.0.1:8050
+#   make test   install (Python packages, Chromium, USWDS, axe-core) and run every test
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+	bash .ci/setup
+
+demo: $(STAMP)
+	bash .ci/setup --no-browser
+	$(VENV)/bin/servicestat demo
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -n 2 --dist loadfile
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) -m bench.ingest
+
+clean:
+	rm -rf $(VENV) node_modules data/servicestat.duckdb data/servicestat.duckdb.*
