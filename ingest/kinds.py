@@ -181,13 +181,16 @@ def build_checked(
     joins: str,
     present: set[str],
     extras: dict[str, str] | None = None,
+    derived: dict[str, str] | None = None,
 ) -> None:
     """Create `checked` and `problems` from typed expressions and checks (see module docstring).
 
     `typed` maps each fact column to an expression over the raw row `r` (and the joins); checks
     may refer to raw columns (r.x), to typed ones as t.x, and to `extras` (helper values from the
-    joins, such as hints) as t._name.
+    joins, such as hints) as t._name. `derived` fact columns are computed from typed ones (t.x),
+    so that a value parsed once is not parsed again.
     """
+    derived = derived or {}
     extras = {"_service_hint": "svc.hint", **(extras or {})}
     fact_cols = ", ".join(f"{expr} AS {name}" for name, expr in {**typed, **extras}.items())
     raw_cols = ", ".join(f"r.{c} AS _raw_{c}" for c in sorted(present))
@@ -226,7 +229,7 @@ def build_checked(
                 f"' (same {key.replace('_', ' ')})'}} END"
             )
     any_bad = " OR ".join(conds) if conds else "false"
-    cols = ", ".join(f"t.{c}" for c in typed)
+    cols = ", ".join([f"t.{c}" for c in typed] + [f"{expr} AS {name}" for name, expr in derived.items()])
     # One materialisation: typed columns plus, for bad rows only, the list of their problems.
     con.execute(
         f"""
@@ -237,7 +240,8 @@ def build_checked(
         """
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW checked AS SELECT _row, _problems IS NULL AS _ok, {', '.join(typed)}"
+        "CREATE OR REPLACE TEMP VIEW checked AS SELECT _row, _problems IS NULL AS _ok,"
+        f" {', '.join([*typed, *derived])}"
         " FROM _checked_all"
     )
     con.execute(
@@ -271,7 +275,6 @@ def check_events(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) 
         "received_at": received,
         "completed_at": completed,
         "wait_minutes": wait_expr,
-        "processing_minutes": f"date_diff('second', {received}, {completed}) / 60.0",
         "outcome": opt("outcome", "nullif(lower(trim(r.outcome)), '')"),
     }
     future = "now()::TIMESTAMP + INTERVAL 1 DAY"
@@ -305,7 +308,8 @@ def check_events(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) 
                   f"'unknown outcome; use one of {', '.join(OUTCOMES)}'", "r.outcome")
         )
     prepare_value_maps(con, present)
-    build_checked(con, kind, typed, checks, f"{SERVICE_JOINS} {CHANNEL_JOIN}", present)
+    derived = {"processing_minutes": "date_diff('second', t.received_at, t.completed_at) / 60.0"}
+    build_checked(con, kind, typed, checks, f"{SERVICE_JOINS} {CHANNEL_JOIN}", present, derived=derived)
     return warnings
 
 

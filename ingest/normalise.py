@@ -57,20 +57,21 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP MACRO ss_value_part(x) AS regexp_extract(x, {_sql_str(VALUE_UNIT_RE)}, 1);
         CREATE OR REPLACE TEMP MACRO ss_unit_part(x) AS
             ss_label(regexp_extract(x, {_sql_str(VALUE_UNIT_RE)}, 2));
-        CREATE OR REPLACE TEMP MACRO ss_minutes(x, factor) AS CASE
+        CREATE OR REPLACE TEMP MACRO ss_minutes(x, factor) AS coalesce(
+            ss_finite(TRY_CAST(x AS DOUBLE)) * factor,
+            CASE
             WHEN ss_blank(x) THEN NULL
-            WHEN TRY_CAST(trim(x) AS DOUBLE) IS NOT NULL
-                THEN ss_finite(TRY_CAST(trim(x) AS DOUBLE)) * factor
             WHEN regexp_full_match(trim(x), '^[0-9]+:[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?$')
                 THEN TRY_CAST(string_split(trim(x), ':')[1] AS DOUBLE) * 60
                    + TRY_CAST(string_split(trim(x), ':')[2] AS DOUBLE)
                    + coalesce(TRY_CAST(string_split(trim(x), ':')[3] AS DOUBLE), 0) / 60
             ELSE ss_number(ss_value_part(x)) * {minute_factors_map()}[ss_unit_part(x)]
-            END;
-        CREATE OR REPLACE TEMP MACRO ss_ts(x) AS CASE
-            WHEN ss_blank(x) THEN NULL
-            ELSE COALESCE(TRY_CAST(trim(x) AS TIMESTAMP), try_strptime(trim(x), {formats}))
-            END;
+            END);
+        -- the plain cast first: it is what almost every row needs, and it is fast
+        CREATE OR REPLACE TEMP MACRO ss_ts(x) AS coalesce(
+            TRY_CAST(x AS TIMESTAMP),
+            CASE WHEN NOT ss_blank(x) THEN
+                coalesce(TRY_CAST(trim(x) AS TIMESTAMP), try_strptime(trim(x), {formats})) END);
         CREATE OR REPLACE TEMP MACRO ss_int(x) AS CASE
             WHEN ss_number(x) = round(ss_number(x)) AND abs(ss_number(x)) < 9e15
                 THEN ss_number(x)::BIGINT

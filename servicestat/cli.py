@@ -95,10 +95,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _serve(path: Path, host: str, port: int, workers: int, dev: bool) -> int:
     from dashboard.app import create_app
 
-    app = create_app(str(path))
     console.print(f"ServiceStat on http://{host}:{port}  (warehouse {path})")
     if dev:
-        app.run(host=host, port=port, debug=False)
+        create_app(str(path)).run(host=host, port=port, debug=False)
         return 0
     from dashboard.serve import run_gunicorn
 
