@@ -344,11 +344,11 @@ def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[
         f" WHEN 'quarter' THEN ({start} + INTERVAL 3 MONTH - INTERVAL 1 DAY)::DATE"
         f" WHEN 'year' THEN ({start} + INTERVAL 12 MONTH - INTERVAL 1 DAY)::DATE END"
     )
-    unit_word = (
-        "coalesce(nullif(ss_label(r.unit), ''), nullif(ss_unit_part(r.value), ''))"
-        if "unit" in present
-        else "nullif(ss_unit_part(r.value), '')"
-    )
+    # A unit written with the number ("17%", "3 days") says how to read that number, so it wins;
+    # the unit column is the fallback, and must agree with it when both are given.
+    suffix_word = "nullif(ss_unit_part(r.value), '')"
+    column_word = "nullif(ss_label(r.unit), '')" if "unit" in present else "NULL::VARCHAR"
+    unit_word = f"coalesce({suffix_word}, {column_word})"
     number = "coalesce(ss_number(ss_value_part(r.value)), ss_number(r.value))"
     typed = {
         "service_id": "svc.service_id",
@@ -358,10 +358,11 @@ def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[
         "period_start": start,
         "period_end": end,
         "metric": "m.key",
-        # The unit (from the unit column, else written after the number: "17%", "3 days") converts it.
+        # The unit converts the number into the metric's canonical unit.
         "value": f"{number} * coalesce(u.factor, 1)",
         "unit": "coalesce(u.canonical, m.unit)",
-        "unit_raw": "r.unit" if "unit" in present else "nullif(ss_unit_part(r.value), '')",
+        "unit_raw": f"coalesce(nullif(trim(r.unit), ''), {suffix_word})" if "unit" in present
+        else suffix_word,
         "n": "ss_int(r.n)" if "n" in present else "NULL::BIGINT",
     }
     joins = (
@@ -370,6 +371,7 @@ def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[
         + " LEFT JOIN _metrics m ON m.key = lower(trim(r.metric))"
         " LEFT JOIN _metric_hints mh ON mh.raw = lower(trim(r.metric))"
         f" LEFT JOIN _units u ON u.alias = {unit_word}"
+        f" LEFT JOIN _units uc ON uc.alias = {column_word}"
     )
     checks = service_checks() + (channel_checks(required=False) if "channel" in present else []) + [
         Check("period", "ss_blank(r.period)", "'a period is required'", "r.period"),
@@ -382,9 +384,14 @@ def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[
               "' (metrics are declared in data/metrics.yaml)'", "r.metric"),
         Check("value", "ss_blank(r.value)", "'a value is required'", "r.value"),
         Check("value", "NOT ss_blank(r.value) AND t._number IS NULL", "'not a number'", "r.value"),
-        Check("unit", "t._unit_word IS NOT NULL AND t._unit IS NULL",
-              "'unknown unit ' || t._unit_word || ' (units are declared in data/units.yaml)'",
-              "coalesce(r.unit, r.value)" if "unit" in present else "r.value"),
+        Check("unit", "t._suffix_word IS NOT NULL AND t._unit IS NULL",
+              "'unknown unit ' || t._suffix_word || ' (units are declared in data/units.yaml)'", "r.value"),
+        Check("unit", "t._column_word IS NOT NULL AND t._column_unit IS NULL",
+              "'unknown unit ' || t._column_word || ' (units are declared in data/units.yaml)'",
+              "r.unit" if "unit" in present else "r.value"),
+        Check("unit", "t._unit IS NOT NULL AND t._column_unit IS NOT NULL AND t._unit <> t._column_unit",
+              "'the unit written with the value (' || t._unit || ') does not match the unit column ('"
+              " || t._column_unit || ')'", "r.unit" if "unit" in present else "r.value"),
         Check("unit", "t._unit IS NOT NULL AND t._metric_unit IS NOT NULL AND t._unit <> t._metric_unit",
               "'unit ' || t._unit || ' does not fit metric ' || t.metric || ', which is in ' || "
               "t._metric_unit",
@@ -400,7 +407,8 @@ def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[
         ]
     prepare_value_maps(con, present)
     extras = {"_metric_hint": "mh.hint", "_unit": "u.canonical", "_metric_unit": "m.unit",
-              "_unit_word": unit_word, "_number": number}
+              "_suffix_word": suffix_word, "_number": number, "_column_word": column_word,
+              "_column_unit": "uc.canonical"}
     build_checked(con, kind, typed, checks, joins, present, extras)
     return []
 
@@ -520,3 +528,9 @@ def detect(columns: set[str]) -> Kind | None:
             if best is None or score > best[0]:
                 best = (score, kind)
     return best[1] if best else None
+
+
+# Kinds declared in their own modules: A-11 collections (v1 and v2) and GPRA APR indicators.
+from ingest.a11 import register_kinds  # noqa: E402
+
+register_kinds(KINDS)

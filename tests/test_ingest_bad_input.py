@@ -194,3 +194,22 @@ def test_other_formats_load_the_same_rows(db: Path, tmp_path: Path, fmt: str) ->
     assert sorted(query(db, "SELECT service_id, wait_minutes FROM service_events")) == [
         ("dos-ca", 4.0), ("ssa-oo", 1.5)
     ]
+
+
+def test_unit_written_with_the_value_wins_and_must_agree_with_the_unit_column(db: Path, tmp_path: Path) -> None:
+    text = ("service_id,period,metric,value,unit\n"
+            "dos-ca,2024-03,completion_rate,5.5%,share\n"  # % says how to read 5.5: 0.055
+            "dos-ca,2024-04,completion_rate,0.5%,share\n"
+            "dos-ca,2024-05,completion_rate,0.5%,minutes\n"  # conflict
+            "dos-ca,2024-06,completion_rate,0.5,furlongs\n"  # unknown unit
+            "dos-ca,2024-08,processing_time_average,3 days,days\n")
+    r = one(write(tmp_path / "units.csv", text), db)
+    assert [(p.row_number, p.field, p.reason) for p in r.problems] == [
+        (3, "unit", "the unit written with the value (share) does not match the unit column (minutes)"),
+        (4, "unit", "unknown unit furlongs (units are declared in data/units.yaml)"),
+    ]
+    assert sorted(query(db, "SELECT period_start::VARCHAR, value, unit, unit_raw FROM metric_observations")) == [
+        ("2024-03-01", 0.055, "share", "share"),
+        ("2024-04-01", 0.005, "share", "share"),
+        ("2024-08-01", 4320.0, "minutes", "days"),
+    ]
