@@ -55,7 +55,8 @@ def test_semicolon_delimiter_and_bom_are_read(db: Path, tmp_path: Path) -> None:
 
 
 def test_windows_1252_is_read_with_a_warning(db: Path, tmp_path: Path) -> None:
-    text = "service_id,channel,office,received_at\ndos-ca,phone,Bogot\u00e1 \u2013 consulate,2024-03-01 09:00\n"
+    text = ("service_id,channel,office,received_at\n"
+            "dos-ca,phone,Bogot\u00e1 \u2013 consulate,2024-03-01 09:00\n")
     r = one(write(tmp_path / "cp1252.csv", text, encoding="cp1252"), db)
     assert (r.status, r.rows_loaded) == ("loaded", 1)
     assert r.warnings == ["the file is not UTF-8; it was read as Windows-1252"]
@@ -158,7 +159,8 @@ def test_unreadable_excel(db: Path, tmp_path: Path) -> None:
 
 
 def test_duplicate_header_is_refused(db: Path, tmp_path: Path) -> None:
-    r = one(write(tmp_path / "dup.csv", "service_id,Service ID,channel,received_at\na,b,phone,2024-01-01\n"), db)
+    text = "service_id,Service ID,channel,received_at\na,b,phone,2024-01-01\n"
+    r = one(write(tmp_path / "dup.csv", text), db)
     assert r.status == "refused"
     assert "names column 'service_id' twice" in messages(r)[0]
 
@@ -196,7 +198,7 @@ def test_other_formats_load_the_same_rows(db: Path, tmp_path: Path, fmt: str) ->
     ]
 
 
-def test_unit_written_with_the_value_wins_and_must_agree_with_the_unit_column(db: Path, tmp_path: Path) -> None:
+def test_unit_with_the_value_wins_and_must_agree_with_the_unit_column(db: Path, tmp_path: Path) -> None:
     text = ("service_id,period,metric,value,unit\n"
             "dos-ca,2024-03,completion_rate,5.5%,share\n"  # % says how to read 5.5: 0.055
             "dos-ca,2024-04,completion_rate,0.5%,share\n"
@@ -208,7 +210,8 @@ def test_unit_written_with_the_value_wins_and_must_agree_with_the_unit_column(db
         (3, "unit", "the unit written with the value (share) does not match the unit column (minutes)"),
         (4, "unit", "unknown unit furlongs (units are declared in data/units.yaml)"),
     ]
-    assert sorted(query(db, "SELECT period_start::VARCHAR, value, unit, unit_raw FROM metric_observations")) == [
+    rows = query(db, "SELECT period_start::VARCHAR, value, unit, unit_raw FROM metric_observations")
+    assert sorted(rows) == [
         ("2024-03-01", 0.055, "share", "share"),
         ("2024-04-01", 0.005, "share", "share"),
         ("2024-08-01", 4320.0, "minutes", "days"),
