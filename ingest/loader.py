@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from servicestat.config import db_path
 
 PROBLEMS_KEPT_IN_RESULT = 200
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
 
 
 @dataclass
@@ -168,21 +170,29 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
               all_or_nothing: bool, synthetic: bool, show_progress: bool) -> LoadResult:
     name = path.name
     started = datetime.now(UTC)
-    sha = sha256_of(path) if path.is_file() else ""
-    if sha:
-        previous = con.execute(
-            "SELECT load_id FROM loads WHERE sha256 = ? AND status <> 'refused' ORDER BY load_id LIMIT 1",
-            [sha],
-        ).fetchone()
-        if previous:
-            return LoadResult(name, "duplicate", duplicate_of=previous[0])
+    # Hash in a thread while DuckDB reads the file: on a large file the two take similar time.
+    hashing = _HASHER.submit(sha256_of, path) if path.is_file() else None
+
+    def sha() -> str:
+        return hashing.result() if hashing else ""
+
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
     result = LoadResult(name, "refused", load_id=load_id, kind=kind_name)
     large = show_progress and path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
     con.execute("BEGIN TRANSACTION")
     try:
         with _progress(con, f"reading {name}", large):
-            staged = readers.stage(con, path, name)
+            try:
+                staged = readers.stage(con, path, name)
+            finally:
+                sha()  # the file's identity is known before anything else is decided
+        previous = con.execute(
+            "SELECT load_id FROM loads WHERE sha256 = ? AND status <> 'refused' ORDER BY load_id LIMIT 1",
+            [sha()],
+        ).fetchone()
+        if previous:
+            con.execute("ROLLBACK")
+            return LoadResult(name, "duplicate", duplicate_of=previous[0])
         result.rows_read = staged.rows
         result.warnings += staged.warnings
         kind = _resolve_kind(name, staged, kind_name)
@@ -243,20 +253,20 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
                 "INSERT INTO load_warnings SELECT ?, _row, field, value, message FROM row_warnings",
                 [load_id],
             )
-        _record(con, result, sha, started, synthetic)
+        _record(con, result, sha(), started, synthetic)
         con.execute("COMMIT")
     except FileRefused as refused:
         con.execute("ROLLBACK")
         result.status = "refused"
         result.problems = refused.problems
         result.rows_loaded = result.rows_rejected = result.rows_replaced = 0
-        _record_refusal(con, result, sha, started, synthetic)
+        _record_refusal(con, result, sha(), started, synthetic)
     except Exception as exc:  # a bug must not lose the other files, nor escape as a traceback
         con.execute("ROLLBACK")
         result.status = "refused"
         result.problems = [Problem(f"internal error while loading: {type(exc).__name__}: {exc}")]
         result.rows_loaded = result.rows_rejected = result.rows_replaced = 0
-        _record_refusal(con, result, sha, started, synthetic)
+        _record_refusal(con, result, sha(), started, synthetic)
     finally:
         con.execute("DROP VIEW IF EXISTS temp.checked")
         for temp in ("staged", "checked", "_checked_all", "problems", "row_warnings"):
