@@ -42,30 +42,32 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     formats = "[" + ", ".join(_sql_str(f) for f in TIMESTAMP_FORMATS) + "]"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP MACRO ss_blank(x) AS x IS NULL OR trim(x) = '';
+        CREATE OR REPLACE TEMP MACRO ss_trim(x) AS trim(x, ' ' || chr(9) || chr(10) || chr(13) || chr(160));
+        CREATE OR REPLACE TEMP MACRO ss_blank(x) AS x IS NULL OR ss_trim(x) = '';
         CREATE OR REPLACE TEMP MACRO ss_label(x) AS
             regexp_replace(lower(trim(x)), '[\\s_\\-]+', ' ', 'g');
         CREATE OR REPLACE TEMP MACRO ss_finite(v) AS CASE WHEN isfinite(v) THEN v END;
         CREATE OR REPLACE TEMP MACRO ss_number(x) AS CASE
             WHEN ss_blank(x) THEN NULL
-            WHEN TRY_CAST(trim(x) AS DOUBLE) IS NOT NULL THEN ss_finite(TRY_CAST(trim(x) AS DOUBLE))
-            WHEN regexp_full_match(trim(x), {_sql_str(NUMBER_RE)})
-                THEN ss_finite(TRY_CAST(replace(replace(trim(x), ',', ''), '$', '') AS DOUBLE))
-            WHEN regexp_full_match(trim(x), '^-?[0-9]+(\\.[0-9]+)?\\s*%$')
-                THEN TRY_CAST(rtrim(trim(x), '% ') AS DOUBLE) / 100
+            WHEN TRY_CAST(ss_trim(x) AS DOUBLE) IS NOT NULL THEN ss_finite(TRY_CAST(ss_trim(x) AS DOUBLE))
+            WHEN regexp_full_match(ss_trim(x), {_sql_str(NUMBER_RE)})
+                THEN ss_finite(TRY_CAST(replace(replace(ss_trim(x), ',', ''), '$', '') AS DOUBLE))
+            WHEN regexp_full_match(ss_trim(x), '^-?[0-9]+(\\.[0-9]+)?\\s*%$')
+                THEN TRY_CAST(rtrim(ss_trim(x), '% ') AS DOUBLE) / 100
             END;
         CREATE OR REPLACE TEMP MACRO ss_value_part(x) AS regexp_extract(x, {_sql_str(VALUE_UNIT_RE)}, 1);
         CREATE OR REPLACE TEMP MACRO ss_unit_part(x) AS
             ss_label(regexp_extract(x, {_sql_str(VALUE_UNIT_RE)}, 2));
         CREATE OR REPLACE TEMP MACRO ss_minutes(x, factor) AS coalesce(
-            ss_finite(TRY_CAST(x AS DOUBLE)) * factor,
+            ss_finite(TRY_CAST(ss_trim(x) AS DOUBLE) * factor),
             CASE
             WHEN ss_blank(x) THEN NULL
-            WHEN regexp_full_match(trim(x), '^[0-9]+:[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?$')
-                THEN TRY_CAST(string_split(trim(x), ':')[1] AS DOUBLE) * 60
-                   + TRY_CAST(string_split(trim(x), ':')[2] AS DOUBLE)
-                   + coalesce(TRY_CAST(string_split(trim(x), ':')[3] AS DOUBLE), 0) / 60
-            ELSE ss_number(ss_value_part(x)) * {minute_factors_map()}[ss_unit_part(x)]
+            WHEN regexp_full_match(ss_trim(x), '^[0-9]+:[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?$')
+                THEN TRY_CAST(string_split(ss_trim(x), ':')[1] AS DOUBLE) * 60
+                   + TRY_CAST(string_split(ss_trim(x), ':')[2] AS DOUBLE)
+                   + coalesce(TRY_CAST(string_split(ss_trim(x), ':')[3] AS DOUBLE), 0) / 60
+            ELSE ss_finite(ss_number(ss_value_part(ss_trim(x)))
+                           * {minute_factors_map()}[ss_unit_part(ss_trim(x))])
             END);
         -- the plain cast first: it is what almost every row needs, and it is fast
         CREATE OR REPLACE TEMP MACRO ss_ts(x) AS coalesce(

@@ -142,9 +142,17 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -
             )
         elif fmt == "json":
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE staged AS SELECT COLUMNS(*)::VARCHAR"
+                "CREATE OR REPLACE TEMP TABLE staged AS SELECT *"
                 f" FROM read_json({_quote(path)}, format='auto', sample_size=-1)"
             )
+            # A field that mixes strings with numbers or lists is typed JSON: take its strings
+            # without their JSON quotes, as every other reader gives text.
+            columns = con.execute("SELECT column_name, column_type FROM (DESCRIBE staged)").fetchall()
+            as_text = ", ".join(
+                (f"json_extract_string({q}, '$')" if t == "JSON" else f"{q}::VARCHAR") + f" AS {q}"
+                for q, t in (('"' + c.replace('"', '""') + '"', t) for c, t in columns)
+            )
+            con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {as_text} FROM staged")
         else:
             frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="calamine")
             _stage_dataframe(con, frame)
@@ -170,12 +178,14 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -
         seen[norm] = orig
     if problems:
         raise FileRefused(name, problems)
+    if not any(normalised):
+        raise FileRefused(name, [Problem("the header has no column names", row_number=0)])
     for o, n in zip(original, normalised, strict=True):
         quoted = '"' + o.replace('"', '""') + '"'
         if not n:
             con.execute(f"ALTER TABLE staged DROP COLUMN {quoted}")
         elif n != o:
-            con.execute(f"ALTER TABLE staged RENAME COLUMN {quoted} TO {n}")
+            con.execute(f'ALTER TABLE staged RENAME COLUMN {quoted} TO "{n}"')
     rows = con.execute("SELECT count(*) FROM staged").fetchone()[0]
     if rows == 0:
         raise FileRefused(name, [Problem("the file has a header but no data rows")])
