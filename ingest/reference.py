@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from ingest.benchmarks import sync_benchmarks
 from servicestat.config import DATA_DIR
 
 FIRST_FISCAL_YEAR = 1990
@@ -76,6 +77,7 @@ def sync(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR) -> None:
     con.executemany(
         "INSERT OR REPLACE INTO channel_aliases VALUES (?, ?)", list(channel_aliases(data_dir).items())
     )
+    sync_benchmarks(con, data_dir)
     if con.execute("SELECT count(*) FROM fiscal_calendar").fetchone()[0] == 0:
         con.execute(
             f"""
