@@ -1,0 +1,241 @@
+"""Rollups of the service events, so that dashboard queries never scan raw transactions.
+
+Built by ingest (the only writer) after a service-events load, inside the same transaction:
+
+* `service_daily` - per day x service x channel: counts and exact median / p90 of waits and
+  processing times (`quantile_cont`);
+* `service_daily_standard` - per day x service x channel x standard version in force that day:
+  events judged and events within the threshold (additive, so any range of days can be summed);
+* `service_period` / `service_period_standard` - the same per calendar month, federal fiscal
+  quarter and fiscal year, with channel 'all' for the service as a whole. Medians of days cannot be
+  combined into a month's median, so each period's quantiles are recomputed from its events here,
+  at refresh time, and each period is counted against the standard version that judges it (the one
+  in force on the period's last day, see `Declarations.version_for`).
+
+An event belongs to the day it was received. Which events count against a threshold:
+  wait:        events with a wait; within = wait <= threshold and the customer did not give up
+               (an abandoned call was not answered, however early it was abandoned);
+  processing:  completed events, plus open (pending) ones already older than the threshold at the
+               service's latest timestamp, which are known to be late; within = processing <= it.
+Ties at the threshold count as within.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest.schema import TABLES_BY_NAME
+from metrics.declarations import DeclarationError, Declarations, convert, load_declarations
+from servicestat.config import DATA_DIR
+
+ROLLUP_TABLES = ("service_daily", "service_daily_standard", "service_period", "service_period_standard")
+GRAINS = {"month": ("month_start", 1), "quarter": ("quarter_start", 3), "year": ("fiscal_year_start", 12)}
+FAR_FUTURE = date(9999, 12, 31)
+DAILY_COLUMNS = ["standard_id", "service_id", "channel", "measure", "version_from", "version_to",
+                 "threshold_minutes"]
+PERIOD_COLUMNS = ["grain", "period_start", "standard_id", "service_id", "channel", "measure", "version_from",
+                  "threshold_minutes"]
+
+COUNTED_SQL = """CASE v.measure
+    WHEN 'wait_minutes' THEN e.wait_minutes IS NOT NULL
+    ELSE e.processing_minutes IS NOT NULL OR (e.is_open AND e.age_minutes > v.threshold_minutes) END"""
+WITHIN_SQL = """CASE v.measure
+    WHEN 'wait_minutes' THEN e.wait_minutes <= v.threshold_minutes AND coalesce(e.outcome, '') <> 'abandoned'
+    ELSE e.processing_minutes <= v.threshold_minutes END"""
+_MEASURES = """count(*) AS events,
+    count(*) FILTER (WHERE is_completed) AS completed,
+    count(*) FILTER (WHERE is_open) AS pending,
+    count(*) FILTER (WHERE outcome = 'abandoned') AS abandoned,
+    count(*) FILTER (WHERE outcome = 'resolved_first_contact') AS resolved_first_contact,
+    count(wait_minutes) AS n_wait, quantile_cont(wait_minutes, [0.5, 0.9]) AS wq,
+    count(processing_minutes) AS n_processing, quantile_cont(processing_minutes, [0.5, 0.9]) AS pq,
+    list(DISTINCT load_id ORDER BY load_id) AS load_ids"""
+_OUT = ("events, completed, pending, abandoned, resolved_first_contact, n_wait, wq[1], wq[2],"
+        " n_processing, pq[1], pq[2], load_ids")
+
+
+def _event_standards(decl: Declarations) -> list[tuple[str, str, str | None, str]]:
+    """(standard id, service, channel, measure column) of standards counted against events."""
+    out = {}
+    for s in decl.standards:
+        measure = decl.event_measure(s)
+        if measure:
+            out[s.id] = (s.id, s.service, s.channel, measure)
+    return list(out.values())
+
+
+def _daily_versions(decl: Declarations, services: set[str] | None) -> pd.DataFrame:
+    rows = []
+    for s in decl.standards:
+        measure = decl.event_measure(s)
+        if measure and (services is None or s.service in services):
+            rows.append((s.id, s.service, s.channel, measure, s.effective_from, s.effective_to or FAR_FUTURE,
+                         convert(s.threshold.value, s.threshold.unit, "minutes")))
+    return pd.DataFrame(rows, columns=DAILY_COLUMNS)
+
+
+def _period_versions(con: duckdb.DuckDBPyConnection, decl: Declarations, services: set[str] | None,
+                     first: date, last: date) -> pd.DataFrame:
+    """For each grain and period touching [first, last], the version of each standard that judges it."""
+    rows = []
+    for grain, (col, months) in GRAINS.items():
+        periods = con.execute(
+            f"SELECT DISTINCT {col}, ({col} + INTERVAL {months} MONTH - INTERVAL 1 DAY)::DATE"
+            f" FROM fiscal_calendar WHERE date BETWEEN ? AND ? ORDER BY 1", [first, last]
+        ).fetchall()
+        for sid, service, channel, measure in _event_standards(decl):
+            if services is not None and service not in services:
+                continue
+            for start, end in periods:
+                v = decl.version_for(sid, start, end)
+                if v is not None:
+                    rows.append((grain, start, sid, service, channel, measure, v.effective_from,
+                                 convert(v.threshold.value, v.threshold.unit, "minutes")))
+    return pd.DataFrame(rows, columns=PERIOD_COLUMNS)
+
+
+def _temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, date_col: str) -> None:
+    """A typed temp table from a (possibly empty) frame of standard versions."""
+    con.register(f"{name}_df", frame)
+    typed = ", ".join(
+        f"{c}::DATE AS {c}" if c in ("version_from", date_col) else
+        f"{c}::DOUBLE AS {c}" if c == "threshold_minutes" else f"{c}::VARCHAR AS {c}"
+        for c in frame.columns
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {typed} FROM {name}_df")
+    con.unregister(f"{name}_df")
+
+
+def events_sql(where: str) -> str:
+    """The events as the rollups see them (day, open, age at the service's latest timestamp).
+
+    `where` filters service_events by `service_id`; metrics reuses this to recount from raw events.
+    """
+    return f"""
+        WITH as_of AS (
+            SELECT service_id, max(greatest(received_at, coalesce(completed_at, received_at))) AS as_of
+            FROM service_events WHERE {where} GROUP BY service_id
+        )
+        SELECT e.service_id, e.channel, CAST(e.received_at AS DATE) AS day, e.load_id,
+               e.wait_minutes, e.processing_minutes, e.outcome,
+               e.completed_at IS NOT NULL AS is_completed,
+               e.completed_at IS NULL AND coalesce(e.outcome, 'pending') = 'pending' AS is_open,
+               date_diff('second', e.received_at, a.as_of) / 60.0 AS age_minutes
+        FROM service_events e JOIN as_of a USING (service_id)
+        WHERE {where.replace('service_id', 'e.service_id')}
+    """
+
+
+def _prepare_events(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_events AS {events_sql(where)}")
+
+
+def _insert_daily(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"INSERT INTO service_daily SELECT day, service_id, channel, {_OUT} FROM ("
+        f" SELECT day, service_id, channel, {_MEASURES} FROM _rollup_events GROUP BY ALL)"
+    )
+    con.execute(
+        f"""
+        INSERT INTO service_daily_standard
+        SELECT e.day, e.service_id, e.channel, v.standard_id, v.version_from, v.threshold_minutes, v.measure,
+               count(*) FILTER (WHERE {COUNTED_SQL}), count(*) FILTER (WHERE {WITHIN_SQL})
+        FROM _rollup_events e JOIN _rollup_daily_versions v
+          ON v.service_id = e.service_id AND (v.channel IS NULL OR v.channel = e.channel)
+         AND e.day BETWEEN v.version_from AND v.version_to
+        GROUP BY ALL
+        """
+    )
+
+
+def _insert_periods(con: duckdb.DuckDBPyConnection) -> None:
+    for grain, (col, months) in GRAINS.items():
+        end = f"(p + INTERVAL {months} MONTH - INTERVAL 1 DAY)::DATE"
+        con.execute(
+            f"""
+            INSERT INTO service_period
+            SELECT '{grain}', p, {end}, service_id, coalesce(channel, 'all'), first_day, last_day, {_OUT}
+            FROM (
+                SELECT c.{col} AS p, e.service_id, e.channel, min(e.day) AS first_day, max(e.day) AS last_day,
+                       {_MEASURES}
+                FROM _rollup_events e JOIN fiscal_calendar c ON c.date = e.day
+                GROUP BY GROUPING SETS ((p, e.service_id, e.channel), (p, e.service_id))
+            )
+            """
+        )
+        con.execute(
+            f"""
+            INSERT INTO service_period_standard
+            SELECT '{grain}', v.period_start, e.service_id, coalesce(v.channel, 'all'), v.standard_id,
+                   v.version_from, v.threshold_minutes, v.measure,
+                   count(*) FILTER (WHERE {COUNTED_SQL}), count(*) FILTER (WHERE {WITHIN_SQL})
+            FROM _rollup_events e
+            JOIN fiscal_calendar c ON c.date = e.day
+            JOIN _rollup_period_versions v
+              ON v.grain = '{grain}' AND v.period_start = c.{col} AND v.service_id = e.service_id
+             AND (v.channel IS NULL OR v.channel = e.channel)
+            GROUP BY ALL
+            """
+        )
+
+
+def refresh_rollups(con: duckdb.DuckDBPyConnection, service_ids: Iterable[str] | None = None,
+                    data_dir: str | os.PathLike[str] = DATA_DIR) -> list[str]:
+    """(Re)build the rollups for `service_ids` (all services when None) on a writer connection.
+
+    Runs inside the caller's transaction when there is one. Returns warnings (e.g. the standards
+    could not be read, so no within-standard counts were built) rather than failing the load.
+    """
+    warnings: list[str] = []
+    for name in ROLLUP_TABLES:
+        con.execute(TABLES_BY_NAME[name].ddl())
+    try:
+        decl: Declarations | None = load_declarations(Path(data_dir))
+    except DeclarationError as exc:
+        decl = None
+        warnings.append(f"rollups built without standards: the declarations have {len(exc.problems)} "
+                        f"problem(s); run `servicestat check` ({exc.problems[0]})")
+    services = None if service_ids is None else sorted(set(service_ids))
+    if services is None:
+        where = "true"
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _rollup_services (service_id VARCHAR)")
+        if services:
+            con.executemany("INSERT INTO _rollup_services VALUES (?)", [[s] for s in services])
+        where = "service_id IN (SELECT service_id FROM _rollup_services)"
+    for name in ROLLUP_TABLES:
+        con.execute(f"DELETE FROM {name} WHERE {where}")
+    try:
+        _prepare_events(con, where)
+        first, last = con.execute("SELECT min(day), max(day) FROM _rollup_events").fetchall()[0]
+        if first is None:
+            return warnings
+        wanted = None if services is None else set(services)
+        daily = _daily_versions(decl, wanted) if decl else pd.DataFrame(columns=DAILY_COLUMNS)
+        periods = (_period_versions(con, decl, wanted, first, last) if decl
+                   else pd.DataFrame(columns=PERIOD_COLUMNS))
+        _temp_table(con, "_rollup_daily_versions", daily, "version_to")
+        _temp_table(con, "_rollup_period_versions", periods, "period_start")
+        _insert_daily(con)
+        _insert_periods(con)
+    finally:
+        for temp in ("_rollup_events", "_rollup_daily_versions", "_rollup_period_versions",
+                     "_rollup_services"):
+            con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+    return warnings
+
+
+def refresh(db: str | os.PathLike[str] | None = None, service_ids: Iterable[str] | None = None,
+            data_dir: str | os.PathLike[str] = DATA_DIR) -> list[str]:
+    """Rebuild the rollups of a published warehouse (after the standards changed, say)."""
+    from ingest.warehouse import writer
+    from servicestat.config import db_path
+
+    with writer(db_path(db)) as con:
+        return refresh_rollups(con, service_ids, data_dir)

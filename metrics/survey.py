@@ -1,0 +1,101 @@
+"""A-11 Section 280 survey drivers per service x channel x quarter, with uncertainty and change.
+
+For each driver: the share who agree (answers 4 or 5 over all valid answers, the A-11 "top-2 box"),
+its Wilson 95 % interval, the mean on 1-5, n, the response rate (respondents / customers offered the
+survey) and the change on the previous quarter with a pooled two-proportion z-test (significant at
+p < 0.05). Several questions or touchpoints for one driver are pooled (their counts are summed).
+The mean is computed from the answer counts; where a row has no counts but a published mean, the
+published means are averaged instead (`mean_source`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from metrics.cache import cached
+from metrics.db import reader
+from metrics.declarations import load_declarations
+from metrics.exports import export
+from metrics.provenance import attach_freshness, loads_table
+from metrics.stats import add_interval, significant, two_proportion_test
+from metrics.trends import add_changes, quarter_start
+from servicestat.config import DATA_DIR
+
+KEYS = ["service_id", "channel", "driver"]
+
+_SQL = """
+WITH v AS (  -- survey volumes: one per touchpoint and quarter, repeated on each question row
+    SELECT service_id, {channel} AS channel, fiscal_year, {quarter} AS quarter,
+           sum(offered) AS offered, sum(responded) AS responded, sum(served) AS served
+    FROM (SELECT service_id, channel, touchpoint, fiscal_year, quarter, max(volume_offered) AS offered,
+                 max(volume_responded) AS responded, max(volume_served) AS served
+          FROM survey_results GROUP BY ALL)
+    GROUP BY ALL
+), d AS (
+    SELECT service_id, {channel} AS channel, fiscal_year, {quarter} AS quarter, driver,
+           sum(n) AS n, sum(agree) AS agree,
+           sum(count_1 + 2 * count_2 + 3 * count_3 + 4 * count_4 + 5 * count_5) AS points,
+           avg(published_mean) FILTER (WHERE n = 0) AS published_mean,
+           list(DISTINCT load_id ORDER BY load_id) AS load_ids
+    FROM survey_results GROUP BY ALL
+)
+SELECT d.*, v.offered, v.responded, v.served
+FROM d LEFT JOIN v USING (service_id, channel, fiscal_year, quarter)
+"""
+
+
+@cached
+def driver_scores(db: str | os.PathLike[str] | None = None, grain: str = "quarter", by_channel: bool = True,
+                  data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFrame:
+    """Per service x channel ('all' when not by channel) x quarter (or fiscal year) x driver."""
+    if grain not in ("quarter", "year"):
+        raise ValueError("grain must be quarter or year")
+    r = reader(db)
+    channel = "coalesce(channel, 'unspecified')" if by_channel else "'all'"
+    frame = r.df(_SQL.format(channel=channel, quarter="quarter" if grain == "quarter" else "0"))
+    min_n = load_declarations(Path(data_dir)).status_rules.min_n
+    frame["period_start"] = [quarter_start(int(fy), int(q) if q else 1)
+                             for fy, q in zip(frame["fiscal_year"], frame["quarter"], strict=True)]
+    frame["period"] = [f"FY{fy} Q{q}" if q else f"FY{fy}"
+                       for fy, q in zip(frame["fiscal_year"], frame["quarter"], strict=True)]
+    frame = add_interval(frame, "agree", "n", prefix="agree_")
+    n = frame["n"].astype(float)
+    frame["mean"] = np.where(n > 0, frame["points"] / n.where(n > 0), frame["published_mean"])
+    frame["mean_source"] = np.where(n > 0, "counts", np.where(frame["published_mean"].notna(), "published",
+                                                               None))
+    frame["response_rate"] = frame["responded"] / frame["offered"].where(frame["offered"] > 0)
+    frame["low_n"] = n < min_n
+    frame = add_changes(frame, KEYS, "agree_share", "quarter" if grain == "quarter" else "year",
+                        carry=("agree", "n"))
+    for tag in ("prev", "yago"):
+        z, p = two_proportion_test(frame[f"{tag}_agree"], frame[f"{tag}_n"], frame["agree"], frame["n"])
+        frame[f"p_value_{tag}"] = p
+        frame[f"significant_{tag}"] = significant(p)
+    names = r.df("SELECT s.service_id, s.name AS service, s.agency_id, coalesce(a.bureau, a.department)"
+                 " AS agency, a.department FROM services s LEFT JOIN agencies a USING (agency_id)")
+    frame = frame.merge(names, on="service_id", how="left")
+    frame = attach_freshness(frame, loads_table(r))
+    order = ["agency_id", "agency", "department", "service_id", "service", "channel", "fiscal_year",
+             "quarter", "period", "period_start", "driver", "n", "agree", "agree_share", "agree_ci_low",
+             "agree_ci_high",
+             "low_n", "mean", "mean_source", "offered", "responded", "served", "response_rate",
+             "prev_agree_share", "change_prev", "p_value_prev", "significant_prev", "yago_agree_share",
+             "change_yago", "p_value_yago", "significant_yago", "last_loaded", "synthetic"]
+    if grain == "year":
+        order.remove("quarter")
+    return frame[order].sort_values(["service_id", "channel", "driver", "period_start"], ignore_index=True)
+
+
+@export("survey-trends")
+def survey_trends(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Each driver's agree share per service, channel and quarter, with interval, n and change."""
+    frame = driver_scores(db, "quarter")
+    return frame.rename(columns={"change_prev": "change", "significant_prev": "significant",
+                                 "p_value_prev": "p_value"})[
+        ["agency", "service", "channel", "period", "fiscal_year", "quarter", "driver", "n", "agree",
+         "agree_share", "agree_ci_low", "agree_ci_high", "mean", "response_rate", "change", "p_value",
+         "significant", "low_n", "last_loaded", "synthetic"]]
