@@ -1,0 +1,173 @@
+"""Load test: `servicestat serve` on loopback under a bounded locust run, measured against one user.
+
+Starts `servicestat serve` (gunicorn) on a free 127.0.0.1 port against a warehouse (a generated one
+unless --db is given), then in the same run:
+  1. one user for --baseline-seconds: the p95 a lone visitor sees;
+  2. --users users for --seconds: requests, failures, median and p95 under load;
+and prints both and the ratio of the two p95s. Each simulated visitor requests the pages and the
+Dash JSON endpoints in turn with a short think time. Usage:
+
+    python -m bench.load --users 50 --seconds 60 [--db PATH] [--json]
+
+locust is imported first because it patches the standard library for gevent on import; so run this
+as a program (tests run it in a subprocess), never import it into another process.
+"""
+
+from __future__ import annotations
+
+# isort: off
+import locust  # first: it monkey-patches sockets and threads for gevent on import
+# isort: on
+
+import argparse
+import http.client
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import gevent
+from locust import HttpUser, between, task
+from locust.env import Environment
+from locust.log import setup_logging
+
+REPO = Path(__file__).resolve().parent.parent
+PATHS = ("/", "/accessibility", "/_dash-layout", "/_dash-dependencies")
+
+
+class Visitor(HttpUser):
+    """Someone reading the dashboard: each page and the app's JSON, with a short pause between."""
+
+    wait_time = between(0.1, 0.5)
+
+    @task
+    def browse(self) -> None:
+        for path in PATHS:
+            self.client.get(path, name=path)
+
+
+@dataclass
+class Phase:
+    users: int
+    seconds: float
+    requests: int
+    failures: int
+    median_ms: float
+    p95_ms: float
+    errors: list[str]
+
+
+def run_phase(host: str, users: int, seconds: float) -> Phase:
+    """One headless locust run of `users` for `seconds` (all users started within the first second)."""
+    env = Environment(user_classes=[Visitor], host=host, stop_timeout=10)
+    runner = env.create_local_runner()
+    runner.start(users, spawn_rate=max(users, 1))
+    gevent.spawn_later(seconds, runner.quit)
+    runner.greenlet.join()
+    total = env.stats.total
+    errors = [f"{e.method} {e.name}: {e.error} (x{e.occurrences})" for e in env.stats.errors.values()]
+    return Phase(users, seconds, total.num_requests, total.num_failures,
+                 float(total.median_response_time or 0), float(total.get_response_time_percentile(0.95) or 0),
+                 errors)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_serving(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"servicestat serve exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"servicestat serve did not answer on port {port} within {seconds} s")
+
+
+def demo_warehouse(folder: Path, rows: int) -> Path:
+    """A warehouse with generated service events, so the server has real data behind it."""
+    from bench.ingest import generate_events_csv
+    from ingest.loader import load
+
+    csv = folder / "events.csv"
+    generate_events_csv(csv, rows)
+    db = folder / "warehouse.duckdb"
+    load([csv], db=db)
+    return db
+
+
+def report(single: Phase, loaded: Phase) -> dict:
+    ratio = loaded.p95_ms / single.p95_ms if single.p95_ms else float("nan")
+    return {"single": asdict(single), "load": asdict(loaded), "p95_ratio": round(ratio, 2)}
+
+
+def print_report(result: dict) -> None:
+    print(f"{'phase':<12}{'users':>7}{'seconds':>9}{'requests':>10}{'failures':>10}{'median ms':>11}"
+          f"{'p95 ms':>9}")
+    for label, key in (("one user", "single"), ("under load", "load")):
+        p = result[key]
+        print(f"{label:<12}{p['users']:>7}{p['seconds']:>9.0f}{p['requests']:>10}{p['failures']:>10}"
+              f"{p['median_ms']:>11.0f}{p['p95_ms']:>9.0f}")
+        for e in p["errors"]:
+            print(f"  error: {e}")
+    print(f"p95 under load / p95 with one user: {result['p95_ratio']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--baseline-seconds", type=float, default=10, help="the one-user run (default 10)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--db", help="warehouse to serve (default: a generated one)")
+    parser.add_argument("--rows", type=int, default=20_000, help="events in the generated warehouse")
+    parser.add_argument("--json", action="store_true", help="also print the result as one JSON line")
+    args = parser.parse_args(argv)
+    if args.users < 1 or args.seconds <= 0 or args.seconds > 3600:
+        parser.error("--users must be at least 1 and --seconds between 0 and 3600")
+    setup_logging("WARNING")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(args.db) if args.db else demo_warehouse(Path(tmp), args.rows)
+        port = free_port()
+        with open(Path(tmp) / "serve.log", "wb") as log:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "servicestat.cli", "serve", "--db", str(db), "--host", "127.0.0.1",
+                 "--port", str(port), "--workers", str(args.workers)],
+                cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                wait_until_serving(port, server)
+                host = f"http://127.0.0.1:{port}"
+                single = run_phase(host, 1, min(args.baseline_seconds, args.seconds))
+                loaded = run_phase(host, args.users, args.seconds)
+                alive = server.poll() is None
+            finally:
+                server.terminate()
+                try:
+                    server.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
+    result = report(single, loaded)
+    result["server_stayed_up"] = alive
+    print(f"locust {locust.__version__}: servicestat serve ({args.workers} workers) on loopback")
+    print_report(result)
+    if args.json:
+        print(json.dumps(result))
+    return 0 if alive and single.failures == 0 and loaded.failures == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""Helpers shared by the reliability suite: content checksums of a warehouse, a free loopback port,
+the real `servicestat` CLI as a subprocess, and `servicestat serve` as a context manager.
+
+Checksums compare whole databases without caring about row order: each row is hashed as JSON (so a
+NULL and the text 'NULL' differ), the row hashes are sorted and hashed together with the row count.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from tests.conftest import REPO
+
+# Columns that legitimately differ between two loads of the same content: wall-clock times.
+LOAD_TIMES = {"loads": ("started_at", "finished_at")}
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def attached(db: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh in-memory instance with the file attached read-only (as `w`, in use), as readers do."""
+    con = duckdb.connect(":memory:")
+    try:
+        quoted = str(db).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS w (READ_ONLY)")
+        con.execute("USE w")
+        yield con
+    finally:
+        con.close()
+
+
+def checksums(con: duckdb.DuckDBPyConnection, exclude: Mapping[str, Iterable[str]] | None = None,
+              tables: Iterable[str] | None = None) -> dict[str, str]:
+    """`table_checksums` on a connection from `attached`, for tests that run several reads."""
+    exclude = {t: set(cols) for t, cols in (exclude or {}).items()}
+    names = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'w' AND schema_name = 'main'"
+        " ORDER BY table_name").fetchall()]
+    if tables is not None:
+        wanted = set(tables)
+        names = [n for n in names if n in wanted]
+    out: dict[str, str] = {}
+    for name in names:
+        cols = [r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'w' AND table_name = ?"
+            " ORDER BY column_index", [name]).fetchall()]
+        keep = ", ".join(_ident(c) for c in cols if c not in exclude.get(name, set()))
+        out[name] = con.execute(
+            "SELECT count(*) || ':' || coalesce(md5(string_agg(h, '' ORDER BY h)), '-')"
+            f" FROM (SELECT md5(to_json(r)::VARCHAR) AS h FROM (SELECT {keep} FROM w.{_ident(name)}) r)"
+        ).fetchone()[0]
+    return out
+
+
+def table_checksums(db: str | os.PathLike[str], exclude: Mapping[str, Iterable[str]] | None = None,
+                    tables: Iterable[str] | None = None) -> dict[str, str]:
+    """`{table: 'rows:md5'}` for every table of `db` (or those named), independent of row order.
+
+    `exclude` names columns left out per table, for bookkeeping that differs by design.
+    """
+    with attached(db) as con:
+        return checksums(con, exclude, tables)
+
+
+def rows(db: str | os.PathLike[str], sql: str, params: list | None = None) -> list[tuple]:
+    """Run one read-only query on the published warehouse file."""
+    with attached(db) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`servicestat ARGS...` as a user runs it: a real process with real exit codes."""
+    return subprocess.run([sys.executable, "-m", "servicestat.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+def cli_popen(*args: str, **kw: object) -> subprocess.Popen:
+    """Start `servicestat ARGS...` without waiting (to kill it, or to serve while testing)."""
+    return subprocess.Popen([sys.executable, "-m", "servicestat.cli", *args], cwd=REPO, **kw)
+
+
+def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
+    """One HTTP GET: (status, body); an HTTP error status is returned, not raised."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def wait_until_serving(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    """Poll `url` until it answers 200; fail early if the server process died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode} before answering")
+        try:
+            if get(url, timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+def stop(proc: subprocess.Popen, grace: float = 10) -> None:
+    """Terminate a process we started (SIGTERM, then SIGKILL after `grace` seconds)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=grace)
+
+
+@dataclass
+class Server:
+    """A running `servicestat serve`: its base URL and its process."""
+
+    url: str
+    proc: subprocess.Popen
+
+
+@contextmanager
+def serving(db: str | os.PathLike[str], log: Path, workers: int = 2) -> Iterator[Server]:
+    """Run `servicestat serve --db DB` on a free loopback port (output to `log`); always stop it."""
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = cli_popen("serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port),
+                         "--workers", str(workers), stdout=out, stderr=subprocess.STDOUT)
+        server = Server(f"http://127.0.0.1:{port}", proc)
+        try:
+            wait_until_serving(server.url + "/", proc)
+            yield server
+        finally:
+            stop(proc)
