@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import duckdb
 import yaml
 
+from ingest.driver_patterns import install_classifier
 from ingest.reference import unit_aliases
 from servicestat.config import DATA_DIR
 
@@ -191,7 +192,7 @@ def build_checked(
     so that a value parsed once is not parsed again.
     """
     derived = derived or {}
-    extras = {"_service_hint": "svc.hint", **(extras or {})}
+    extras = {**({"_service_hint": "svc.hint"} if " svc " in f" {joins} " else {}), **(extras or {})}
     fact_cols = ", ".join(f"{expr} AS {name}" for name, expr in {**typed, **extras}.items())
     raw_cols = ", ".join(f"r.{c} AS _raw_{c}" for c in sorted(present))
 
@@ -215,7 +216,8 @@ def build_checked(
         key = ", ".join(kind.unique_key)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT {key}, min(_row) AS _first_row"
-            f" FROM ({inner}) WHERE {kind.unique_key[0]} IS NOT NULL GROUP BY ALL HAVING count(*) > 1"
+            f" FROM ({inner}) WHERE {kind.unique_key[0]} IS NOT NULL AND {kind.unique_key[-1]} IS NOT NULL"
+            " GROUP BY ALL HAVING count(*) > 1"
         )
         if con.execute("SELECT count(*) FROM _dups").fetchone()[0]:
             on = " AND ".join(f"d.{k} IS NOT DISTINCT FROM i.{k}" for k in kind.unique_key)
@@ -285,6 +287,8 @@ def check_events(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) 
         Check("received_at", "NOT ss_blank(r.received_at) AND t.received_at IS NULL",
               "'not a date and time; write it as 2024-03-15 14:30'", "r.received_at"),
         Check("received_at", f"t.received_at > {future}", "'is in the future'", "r.received_at"),
+        Check("received_at", "t.received_at < TIMESTAMP '1989-10-01'",
+              "'is before FY1990, the first fiscal year the warehouse covers'", "r.received_at"),
     ]
     if "completed_at" in present:
         checks += [
@@ -301,6 +305,7 @@ def check_events(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) 
             Check(w, f"NOT ss_blank(r.{w}) AND t.wait_minutes IS NULL",
                   "'not a duration; write minutes (15), a unit (90 s, 2 hours) or h:mm'", f"r.{w}"),
             Check(w, "t.wait_minutes < 0", "'negative duration'", f"r.{w}"),
+            Check(w, "t.wait_minutes > 525600", "'longer than a year; check the unit'", f"r.{w}"),
         ]
     if "outcome" in present:
         checks.append(
@@ -359,7 +364,7 @@ def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[
         "period_end": end,
         "metric": "m.key",
         # The unit converts the number into the metric's canonical unit.
-        "value": f"{number} * coalesce(u.factor, 1)",
+        "value": f"ss_finite({number} * coalesce(u.factor, 1))",
         "unit": "coalesce(u.canonical, m.unit)",
         "unit_raw": f"coalesce(nullif(trim(r.unit), ''), {suffix_word})" if "unit" in present
         else suffix_word,
@@ -384,6 +389,8 @@ def check_observations(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[
               "' (metrics are declared in data/metrics.yaml)'", "r.metric"),
         Check("value", "ss_blank(r.value)", "'a value is required'", "r.value"),
         Check("value", "NOT ss_blank(r.value) AND t._number IS NULL", "'not a number'", "r.value"),
+        Check("value", "t._number IS NOT NULL AND t.value IS NULL",
+              "'too large once converted to ' || t.unit", "r.value"),
         Check("unit", "t._suffix_word IS NOT NULL AND t._unit IS NULL",
               "'unknown unit ' || t._suffix_word || ' (units are declared in data/units.yaml)'", "r.value"),
         Check("unit", "t._column_word IS NOT NULL AND t._column_unit IS NULL",
@@ -429,7 +436,10 @@ def check_survey(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) 
         "question_number": "ss_int(r.question_number)::INTEGER"
         if "question_number" in present else "NULL::INTEGER",
         "question_text": "trim(r.question_text)",
-        "driver": "lower(trim(r.driver))",
+        # Without a driver column (or with a blank cell) the question's wording decides, by the
+        # patterns in data/driver_patterns.yaml; `other` when none fits.
+        "driver": "coalesce(nullif(lower(trim(r.driver)), ''), ss_driver(r.question_text))"
+        if "driver" in present else "ss_driver(r.question_text)",
     }
     for c in counts:
         typed[c] = f"coalesce(ss_int(r.{c}), 0)"
@@ -440,6 +450,7 @@ def check_survey(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) 
     )
     for v in ("volume_served", "volume_offered", "volume_responded"):
         typed[v] = f"ss_int(r.{v})" if v in present else "NULL::BIGINT"
+    install_classifier(con)
     drivers = ", ".join(sql_str(d) for d in DRIVERS)
     checks = service_checks() + (channel_checks(required=False) if "channel" in present else []) + [
         Check("fiscal_year", "t.fiscal_year IS NULL OR t.fiscal_year NOT BETWEEN 1990 AND 2100",
@@ -501,9 +512,9 @@ KINDS: dict[str, Kind] = {
         Kind(
             name="survey-results",
             table="survey_results",
-            required=("service_id", "fiscal_year", "quarter", "question_text", "driver",
+            required=("service_id", "fiscal_year", "quarter", "question_text",
                       "count_1", "count_2", "count_3", "count_4", "count_5"),
-            optional=("channel", "touchpoint", "question_number", "published_mean",
+            optional=("driver", "channel", "touchpoint", "question_number", "published_mean",
                       "volume_served", "volume_offered", "volume_responded"),
             aliases={"service": "service_id", "year": "fiscal_year"},
             description="Survey answer counts per question, service, channel and fiscal quarter.",

@@ -23,6 +23,7 @@ import duckdb
 from ingest import normalise, readers
 from ingest.kinds import KINDS, Kind, detect, prepare_lookups
 from ingest.problems import FileRefused, Problem
+from ingest.rollup import refresh_rollups
 from ingest.warehouse import writer
 from servicestat.config import db_path
 
@@ -156,7 +157,7 @@ def _key_sql(exprs: Iterable[str]) -> str:
 def _record(con: duckdb.DuckDBPyConnection, result: LoadResult, sha: str, started: datetime,
             synthetic: bool) -> None:
     message = "\n".join(result.warnings) or None
-    if result.status == "refused" and result.problems and result.rows_read == 0:
+    if result.status == "refused" and result.problems and not result.rows_rejected:
         message = "\n".join(p.describe(result.file_name) for p in result.problems[:20])
     con.execute(
         "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -200,7 +201,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
         for col in staged.columns:
             target = kind.aliases.get(col)
             if target and target not in staged.columns:
-                con.execute(f"ALTER TABLE staged RENAME COLUMN {col} TO {target}")
+                con.execute(f'ALTER TABLE staged RENAME COLUMN "{col}" TO "{target}"')
         present = {kind.aliases.get(c, c) for c in staged.columns}
         unknown = sorted(present - kind.known_columns)
         if unknown:
@@ -243,6 +244,11 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
             )
             result.rows_loaded = good_rows
             result.status = "loaded_with_rejects" if bad_rows else "loaded"
+            if kind.table == "service_events" and good_rows:
+                # Rollups are part of the same transaction: a published load never has stale ones.
+                services = [r[0] for r in con.execute(
+                    "SELECT DISTINCT service_id FROM checked WHERE _ok").fetchall()]
+                result.warnings += refresh_rollups(con, service_ids=services)
         for w in result.warnings:
             con.execute("INSERT INTO load_warnings VALUES (?, NULL, NULL, NULL, ?)", [load_id, w])
         if con.execute(
@@ -268,9 +274,13 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
         result.rows_loaded = result.rows_rejected = result.rows_replaced = 0
         _record_refusal(con, result, sha(), started, synthetic)
     finally:
-        con.execute("DROP VIEW IF EXISTS temp.checked")
-        for temp in ("staged", "checked", "_checked_all", "problems", "row_warnings"):
-            con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+        # A kind may leave `checked` as a view or a table; drop each temp object as what it is.
+        for name, kind_of in con.execute(
+            "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary UNION ALL"
+            " SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal"
+        ).fetchall():
+            if name in ("staged", "checked", "_checked_all", "problems", "row_warnings"):
+                con.execute(f"DROP {kind_of} IF EXISTS temp.{name}")
     return result
 
 

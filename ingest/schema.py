@@ -213,13 +213,165 @@ TABLES: tuple[Table, ...] = (
             C("value", "VARCHAR", "Value."),
         ),
     ),
+    Table(
+        "survey_mentions",
+        "A-11 v2 survey (fall 2023 on) per service, channel, touchpoint and fiscal quarter: the trust "
+        "question and each driver picked under 'what went well' / 'what did not go well'.",
+        (
+            C("load_id", "BIGINT", "The load that wrote the row.", "NOT NULL"),
+            C("service_id", "VARCHAR", "Service.", "NOT NULL"),
+            C("channel", "VARCHAR", "Canonical channel; NULL when the file left it blank."),
+            C("channel_raw", "VARCHAR", "Channel label(s) as written in the file."),
+            C("touchpoint", "VARCHAR", "Where the survey was offered; `all` when not given.", "NOT NULL"),
+            C("fiscal_year", "INTEGER", "Federal fiscal year.", "NOT NULL"),
+            C("quarter", "INTEGER", "Fiscal quarter 1-4.", "NOT NULL"),
+            C("item", "VARCHAR", "`trust`, or a v2 driver: effectiveness, ease, efficiency, transparency, "
+              "humanity, employee, other.", "NOT NULL"),
+            C("respondents", "BIGINT", "Respondent rows in the group.", "NOT NULL"),
+            C("answered", "BIGINT", "trust: respondents who answered it; a driver: respondents it was "
+              "offered to (1 or 0, not blank).", "NOT NULL"),
+            C("positive", "BIGINT", "trust: thumbs up (or 4-5 on the 1-5 variant); a driver: picked as "
+              "going well.", "NOT NULL"),
+            C("negative", "BIGINT", "trust: thumbs down (or 1-2); a driver: picked as not going well.",
+              "NOT NULL"),
+        ),
+    ),
+    Table(
+        "gpra_indicators",
+        "GPRA Annual Performance Report indicators: target and actual per indicator and fiscal year.",
+        (
+            C("load_id", "BIGINT", "The load that wrote the row.", "NOT NULL"),
+            C("agency", "VARCHAR", "Reporting agency, when the file names it."),
+            C("goal", "VARCHAR", "Strategic goal, whitespace cleaned.", "NOT NULL"),
+            C("strategic_objective", "VARCHAR", "Strategic objective, whitespace cleaned."),
+            C("indicator", "VARCHAR", "Key performance indicator (KPI), whitespace cleaned.", "NOT NULL"),
+            C("fiscal_year", "INTEGER", "Federal fiscal year.", "NOT NULL"),
+            C("target", "DOUBLE", "Target; NULL when none was set."),
+            C("actual", "DOUBLE", "Actual; NULL means no data yet."),
+            C("min_target", "DOUBLE", "Lower bound for `range` indicators."),
+            C("max_target", "DOUBLE", "Upper bound for `range` indicators."),
+            C("unit", "VARCHAR", "Unit as written (Percentage, 10 point scale, Cumulative Total)."),
+            C("direction", "VARCHAR", "increase, decrease, range (between min and max), or NULL: no rule."),
+            C("direction_raw", "VARCHAR", "Desired Direction as written."),
+            C("description", "VARCHAR", "What the indicator measures, when given."),
+            C("notes", "VARCHAR", "The agency's notes, when given."),
+        ),
+    ),
+    Table(
+        "benchmarks",
+        "Published customer-satisfaction benchmarks (ACSI) from data/benchmarks_acsi.csv, each with its "
+        "source.",
+        (
+            C("series", "VARCHAR", "federal_government_aggregate, national_acsi, federal_driver, "
+              "federal_channel, department, agency_service or private_industry.", "NOT NULL"),
+            C("entity", "VARCHAR", "Who is scored (Federal Government, a department, an industry).",
+              "NOT NULL"),
+            C("segment", "VARCHAR", "Driver, channel or customer segment, when the figure is for one."),
+            C("year", "INTEGER", "Year of the study (ACSI's own year, not the fiscal year).", "NOT NULL"),
+            C("period", "VARCHAR", "annual, or the quarter (Q3) of a national figure.", "NOT NULL"),
+            C("score", "DOUBLE", "Score on ACSI's 0-100 scale.", "NOT NULL"),
+            C("value_type", "VARCHAR", "published, or derived (back-computed from a published change).",
+              "NOT NULL"),
+            C("source_url", "VARCHAR", "Where the figure is published.", "NOT NULL"),
+            C("source_note", "VARCHAR", "How the figure was read or derived."),
+        ),
+    ),
+    Table(
+        "service_daily",
+        "Rollup of `service_events` per day x service x channel (built by ingest/rollup.py after each "
+        "service-events load), so dashboards never scan raw events. An event belongs to the day received.",
+        (
+            C("day", "DATE", "Day the events were received.", "NOT NULL"),
+            C("service_id", "VARCHAR", "Service.", "NOT NULL"),
+            C("channel", "VARCHAR", "Canonical channel.", "NOT NULL"),
+            C("events", "BIGINT", "Events received.", "NOT NULL"),
+            C("completed", "BIGINT", "Events with a completion time.", "NOT NULL"),
+            C("pending", "BIGINT", "Events still open (no completion time, outcome pending or blank).",
+              "NOT NULL"),
+            C("abandoned", "BIGINT", "Events with outcome abandoned.", "NOT NULL"),
+            C("resolved_first_contact", "BIGINT", "Events with outcome resolved_first_contact.", "NOT NULL"),
+            C("n_wait", "BIGINT", "Events with a wait time.", "NOT NULL"),
+            C("wait_median", "DOUBLE", "Median wait in minutes (exact, quantile_cont)."),
+            C("wait_p90", "DOUBLE", "90th percentile wait in minutes (exact, quantile_cont)."),
+            C("n_processing", "BIGINT", "Events with a processing time.", "NOT NULL"),
+            C("processing_median", "DOUBLE", "Median processing time in minutes (exact)."),
+            C("processing_p90", "DOUBLE", "90th percentile processing time in minutes (exact)."),
+            C("load_ids", "BIGINT[]", "Loads whose events fed the row (`loads.load_id`): freshness and the "
+              "synthetic flag."),
+        ),
+        "PRIMARY KEY (day, service_id, channel)",
+    ),
+    Table(
+        "service_daily_standard",
+        "Per day x service x channel, for each standard version in force that day (data/standards.yaml): "
+        "events judged against its threshold and events within it. Additive over days and channels.",
+        (
+            C("day", "DATE", "Day received.", "NOT NULL"),
+            C("service_id", "VARCHAR", "Service.", "NOT NULL"),
+            C("channel", "VARCHAR", "Canonical channel.", "NOT NULL"),
+            C("standard_id", "VARCHAR", "Standard (`id` in data/standards.yaml).", "NOT NULL"),
+            C("version_from", "DATE", "`effective_from` of the version applied.", "NOT NULL"),
+            C("threshold_minutes", "DOUBLE", "The version's threshold in minutes.", "NOT NULL"),
+            C("measure", "VARCHAR", "Event duration judged: wait_minutes or processing_minutes.", "NOT NULL"),
+            C("n", "BIGINT", "Events judged (with the duration; for processing also open events already "
+              "older than the threshold).", "NOT NULL"),
+            C("within", "BIGINT", "Events within the threshold (ties count as within; abandoned never).",
+              "NOT NULL"),
+        ),
+    ),
+    Table(
+        "service_period",
+        "Rollup of `service_events` per calendar month, fiscal quarter and fiscal year x service x channel "
+        "(channel `all` = the service as a whole). Quantiles are recomputed from the period's events at "
+        "refresh time, since medians of days do not combine.",
+        (
+            C("grain", "VARCHAR", "month, quarter (fiscal) or year (fiscal).", "NOT NULL"),
+            C("period_start", "DATE", "First day of the period.", "NOT NULL"),
+            C("period_end", "DATE", "Last day of the period.", "NOT NULL"),
+            C("service_id", "VARCHAR", "Service.", "NOT NULL"),
+            C("channel", "VARCHAR", "Canonical channel, or `all`.", "NOT NULL"),
+            C("first_day", "DATE", "First day with events in the period.", "NOT NULL"),
+            C("last_day", "DATE", "Last day with events in the period.", "NOT NULL"),
+            C("events", "BIGINT", "Events received.", "NOT NULL"),
+            C("completed", "BIGINT", "Events with a completion time.", "NOT NULL"),
+            C("pending", "BIGINT", "Events still open.", "NOT NULL"),
+            C("abandoned", "BIGINT", "Events with outcome abandoned.", "NOT NULL"),
+            C("resolved_first_contact", "BIGINT", "Events with outcome resolved_first_contact.", "NOT NULL"),
+            C("n_wait", "BIGINT", "Events with a wait time.", "NOT NULL"),
+            C("wait_median", "DOUBLE", "Median wait in minutes (exact)."),
+            C("wait_p90", "DOUBLE", "90th percentile wait in minutes (exact)."),
+            C("n_processing", "BIGINT", "Events with a processing time.", "NOT NULL"),
+            C("processing_median", "DOUBLE", "Median processing time in minutes (exact)."),
+            C("processing_p90", "DOUBLE", "90th percentile processing time in minutes (exact)."),
+            C("load_ids", "BIGINT[]", "Loads whose events fed the row."),
+        ),
+        "PRIMARY KEY (grain, period_start, service_id, channel)",
+    ),
+    Table(
+        "service_period_standard",
+        "Per period x service x channel (`all` for service-wide standards): events judged against the "
+        "standard version that judges the period (in force on its last day) and events within it.",
+        (
+            C("grain", "VARCHAR", "month, quarter (fiscal) or year (fiscal).", "NOT NULL"),
+            C("period_start", "DATE", "First day of the period.", "NOT NULL"),
+            C("service_id", "VARCHAR", "Service.", "NOT NULL"),
+            C("channel", "VARCHAR", "The standard's channel, or `all`.", "NOT NULL"),
+            C("standard_id", "VARCHAR", "Standard (`id` in data/standards.yaml).", "NOT NULL"),
+            C("version_from", "DATE", "`effective_from` of the version that judges the period.", "NOT NULL"),
+            C("threshold_minutes", "DOUBLE", "That version's threshold in minutes.", "NOT NULL"),
+            C("measure", "VARCHAR", "wait_minutes or processing_minutes.", "NOT NULL"),
+            C("n", "BIGINT", "Events judged.", "NOT NULL"),
+            C("within", "BIGINT", "Events within the threshold.", "NOT NULL"),
+        ),
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 # Fact tables, the columns that identify "the same service and period" for replacement, and
 # the key that must be unique inside one file.
-FACT_TABLES = ("service_events", "metric_observations", "survey_results")
+FACT_TABLES = ("service_events", "metric_observations", "survey_results", "survey_mentions",
+               "gpra_indicators")
 
 
 def markdown() -> str:

@@ -18,7 +18,8 @@ ExportFn = Callable[[str | os.PathLike[str] | None], pd.DataFrame]
 EXPORTS: dict[str, ExportFn] = {}
 
 # Modules that register exports; each adds itself here.
-EXPORT_MODULES: list[str] = ["metrics.loads"]
+EXPORT_MODULES: list[str] = ["metrics.loads", "metrics.survey_scores", "metrics.goals", "metrics.quality",
+                             "metrics.standards", "metrics.survey"]
 
 
 def export(name: str) -> Callable[[ExportFn], ExportFn]:

@@ -80,6 +80,56 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Declarations first (every problem, with file and line), then data-quality findings."""
+    from metrics.declarations import check_declarations
+
+    problems = check_declarations()
+    for p in problems:
+        console.print(f"[red]error[/]: {p}", highlight=False)
+    path = db_path(args.db)
+    if path.exists():
+        from metrics.quality import findings
+
+        found = findings(path)
+        if len(found):
+            console.print(f"{len(found)} data-quality finding(s) in {path} (loaded, flagged, not fixed):")
+            for row in found.head(args.show).itertuples():
+                console.print(f"  {row.file_name}, row {row.row_number}: {row.kind_of_finding}: {row.detail}",
+                              highlight=False)
+            if len(found) > args.show:
+                console.print(f"  … all of them: servicestat export findings --db {path}")
+    if problems:
+        console.print(f"{len(problems)} problem(s) in the declarations under data/")
+        return 1
+    console.print("declarations: no problems")
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from ingest.snapshot import SnapshotError, snapshot
+
+    try:
+        out = snapshot(db_path(args.db), args.out)
+    except SnapshotError as exc:
+        console.print(f"[red]error[/]: {exc}", highlight=False)
+        return 2
+    console.print(f"snapshot of {db_path(args.db)} written to {out}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from ingest.snapshot import SnapshotError, restore
+
+    try:
+        restore(args.snapshot_dir, db_path(args.db))
+    except SnapshotError as exc:
+        console.print(f"[red]error[/]: {exc}", highlight=False)
+        return 2
+    console.print(f"restored {db_path(args.db)} from {args.snapshot_dir}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.demo import build_demo
 
@@ -139,6 +189,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE")
     _add_db(p)
     p.set_defaults(fn=cmd_export)
+
+    p = sub.add_parser("check", help="check the declarations in data/ and list data-quality findings")
+    p.add_argument("--show", type=int, default=20, help="findings to print (default 20)")
+    _add_db(p)
+    p.set_defaults(fn=cmd_check)
+
+    p = sub.add_parser("snapshot", help="back up every warehouse table as Parquet, with a manifest")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder for the Parquet files and manifest.json")
+    _add_db(p)
+    p.set_defaults(fn=cmd_snapshot)
+
+    p = sub.add_parser("restore", help="rebuild the warehouse from a snapshot (verified, atomic)")
+    p.add_argument("snapshot_dir", metavar="DIR", help="a folder written by `servicestat snapshot`")
+    _add_db(p)
+    p.set_defaults(fn=cmd_restore)
 
     p = sub.add_parser("demo", help="build the demo warehouse (synthetic data) and serve it")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if the file exists")
