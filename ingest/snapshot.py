@@ -14,7 +14,6 @@ them (reference tables filled from data/, facts empty).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.loader import sha256_of
 from ingest.schema import SCHEMA_VERSION
 from ingest.warehouse import create_schema, writer
 
@@ -39,14 +39,6 @@ def _ident(name: str) -> str:
 
 def _literal(text: str | os.PathLike[str]) -> str:
     return "'" + str(text).replace("'", "''") + "'"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def content_checksum(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> str:
@@ -88,7 +80,7 @@ def snapshot(db: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Pat
             columns = _columns(con, "w", name)
             checksum = content_checksum(con, f"w.{_ident(name)}", [c["name"] for c in columns])
             tables[name] = {"file": file.name, "rows": int(checksum.split(":")[0]), "columns": columns,
-                            "sha256": _sha256(file), "checksum": checksum}
+                            "sha256": sha256_of(file), "checksum": checksum}
         version = None
         if "warehouse_info" in tables:
             row = con.execute("SELECT value FROM w.warehouse_info WHERE key = 'schema_version'").fetchone()
@@ -126,7 +118,7 @@ def read_manifest(snapshot_dir: str | os.PathLike[str]) -> dict:
             problems.append(f"table {name}: file {entry['file']!r} is outside the snapshot folder")
         elif not file.is_file():
             problems.append(f"table {name}: {entry['file']} is missing")
-        elif _sha256(file) != entry["sha256"]:
+        elif sha256_of(file) != entry["sha256"]:
             problems.append(f"table {name}: {entry['file']} does not match its SHA-256 in the manifest"
                             " (changed or damaged since the snapshot)")
     if problems:
