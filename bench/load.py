@@ -20,13 +20,10 @@ import locust  # first: it monkey-patches sockets and threads for gevent on impo
 # isort: on
 
 import argparse
-import http.client
 import json
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -34,6 +31,8 @@ import gevent
 from locust import HttpUser, between, task
 from locust.env import Environment
 from locust.log import setup_logging
+
+from bench.serving import free_port, wait_until_serving
 
 REPO = Path(__file__).resolve().parent.parent
 PATHS = ("/", "/accessibility", "/_dash-layout", "/_dash-dependencies")
@@ -75,26 +74,8 @@ def run_phase(host: str, users: int, seconds: float) -> Phase:
                  errors)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait_until_serving(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"servicestat serve exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"servicestat serve did not answer on port {port} within {seconds} s")
 
 
 def demo_warehouse(folder: Path, rows: int) -> Path:
@@ -148,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                  "--port", str(port), "--workers", str(args.workers)],
                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
             try:
-                wait_until_serving(port, server)
+                wait_until_serving(f"http://127.0.0.1:{port}/", server)
                 host = f"http://127.0.0.1:{port}"
                 single = run_phase(host, 1, min(args.baseline_seconds, args.seconds))
                 loaded = run_phase(host, args.users, args.seconds)

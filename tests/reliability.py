@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from bench.serving import free_port, wait_until_serving
 from tests.conftest import REPO
 
 # Columns that legitimately differ between two loads of the same content: wall-clock times.
@@ -84,11 +81,6 @@ def rows(db: str | os.PathLike[str], sql: str, params: list | None = None) -> li
         return con.execute(sql, params or []).fetchall()
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -102,28 +94,8 @@ def cli_popen(*args: str, **kw: object) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "servicestat.cli", *args], cwd=REPO, **kw)
 
 
-def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
-    """One HTTP GET: (status, body); an HTTP error status is returned, not raised."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
 
 
-def wait_until_serving(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
-    """Poll `url` until it answers 200; fail early if the server process died."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode} before answering")
-        try:
-            if get(url, timeout=2)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
 
 
 def stop(proc: subprocess.Popen, grace: float = 10) -> None:

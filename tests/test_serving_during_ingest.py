@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.ingest import generate_events_csv
+from bench.serving import get
 from ingest.loader import load
 from metrics.db import reader
 from metrics.loads import loads
 from tests.conftest import FIXTURES
-from tests.reliability import cli_popen, get, serving
+from tests.reliability import cli_popen, serving
 
 PATHS = ("/", "/accessibility", "/_dash-layout", "/_dash-dependencies")
 MAX_SECONDS = 60  # the client never runs longer than this, whatever happens
