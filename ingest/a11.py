@@ -383,6 +383,16 @@ class Collection:
         return (self.service_id, self.channel, self.touchpoint, self.fiscal_year, self.quarter)
 
 
+def _read_count(out: Outcome, row: int, column: str, raw: str | None) -> int | None:
+    """A count or volume cell: a whole number, not negative; a problem on the row otherwise."""
+    value, ok = parse_int(raw)
+    if not ok:
+        out.problem(row, column, raw, "not a whole number")
+    elif value is not None and value < 0:
+        out.problem(row, column, raw, "negative count")
+    return value
+
+
 def _read_question(out: Outcome, r: dict, k: int, present: set[str],
                    rules: driver_patterns.DriverRules) -> Question | None:
     """One question of a collection; None for a placeholder ('none', blank, ...) with no answers."""
@@ -390,13 +400,7 @@ def _read_question(out: Outcome, r: dict, k: int, present: set[str],
     counts: list[int | None] = []
     for a in range(1, 6):
         col = q_count(k, a)
-        raw = r.get(col) if col in present else None
-        value, ok = parse_int(raw)
-        if not ok:
-            out.problem(row, col, raw, "not a whole number")
-        elif value is not None and value < 0:
-            out.problem(row, col, raw, "negative count")
-        counts.append(value)
+        counts.append(_read_count(out, row, col, r.get(col) if col in present else None))
     scale_raw = r.get(q_scale(k)) if q_scale(k) in present else None
     published, ok = parse_number(scale_raw)
     if not ok:
@@ -424,13 +428,7 @@ def _read_collection(out: Outcome, r: dict, present: set[str], channels: dict[st
         out.problem(row, CHANNEL, r.get(CHANNEL), error)
     volumes: dict[str, int | None] = {}
     for column, source in VOLUMES.items():
-        raw = r.get(source) if source in present else None
-        value, ok = parse_int(raw)
-        if not ok:
-            out.problem(row, source, raw, "not a whole number")
-        elif value is not None and value < 0:
-            out.problem(row, source, raw, "negative count")
-        volumes[column] = value
+        volumes[column] = _read_count(out, row, source, r.get(source) if source in present else None)
     touchpoint = (clean(r.get("attributes_service_provided")) or clean(r.get("attributes_transaction_point"))
                   or "all")
     questions = [q for k in QUESTIONS if q_text(k) in present
