@@ -40,9 +40,15 @@ _screenshots_taken: list[Path] = []
 
 
 @pytest.fixture(scope="session")
-def db_path() -> str | None:
-    """The warehouse the app reads. None until the pages read data; override to point at one."""
-    return None
+def db_path(tmp_path_factory) -> str:
+    """The warehouse the app reads: the shipped demo data, built once per test session (~5 s).
+
+    Override in a test module to point the app at another warehouse."""
+    from ingest.demo import build_demo
+
+    path = tmp_path_factory.mktemp("browser-warehouse") / "demo.duckdb"
+    build_demo(path)
+    return str(path)
 
 
 @pytest.fixture(scope="session")
