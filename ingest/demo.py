@@ -47,7 +47,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ingest import events_dataset
 from ingest.loader import LoadResult, load
+from ingest.workflow import Move, move_many
 from servicestat.config import DATA_DIR
 
 FIRST_FY = 2023
@@ -733,6 +735,48 @@ def generate(out_dir: Path, seed: int = 13571, events_per_service_month: int = 4
     return paths
 
 
+# The reporting workflow of the demo (A-11 quarterly reporting): every service-quarter is published
+# except the last quarter of the data, where agencies are at different steps, and one quarter that
+# one service did not report.
+NOT_REPORTED = ("usda-nrcs", 2024, 2)
+OMB_REVIEWER = "OMB reviewer (demo)"
+
+
+def reporting_moves() -> list[Move]:
+    """Who moved each service-quarter, when and why; deterministic, dated after each quarter ends."""
+    services = _services()
+    moves: list[Move] = []
+    quarters = [(FIRST_FY + i // 4, i % 4 + 1) for i in range(4 * N_FY)]
+    for idx, (sid, agency) in enumerate(zip(services["service_id"], services["agency_id"], strict=True)):
+        lead = f"{agency} CX lead (demo)"
+        for fy, q in quarters:
+            end = date(fy - 1 + (9 + 3 * q) // 12, (9 + 3 * q) % 12 + 1, 1) - timedelta(days=1)
+            at = pd.Timestamp(end) + pd.Timedelta(days=15 + (idx * 7 + q) % 20, hours=10)
+            if (sid, fy, q) == NOT_REPORTED:
+                moves.append(Move("not_reported", sid, fy, q, lead, "survey vendor contract lapsed; no "
+                                  "responses were collected this quarter", at.to_pydatetime()))
+                continue
+            moves.append(Move("submitted", sid, fy, q, lead, None, at.to_pydatetime()))
+            if (fy, q) == quarters[-1]:  # the last quarter: under way
+                step = idx % 3
+                if step == 1:
+                    moves[-1] = Move("draft", sid, fy, q, lead, None, at.to_pydatetime())
+                elif step == 2:
+                    moves.append(Move("change_requested", sid, fy, q, OMB_REVIEWER, "response counts do not "
+                                      "add up to respondents for the phone channel; please correct and "
+                                      "resubmit", (at + pd.Timedelta(days=9)).to_pydatetime()))
+                continue
+            if idx % 7 == 3 and q == 2:  # now and then a quarter goes back once before publication
+                moves.append(Move("change_requested", sid, fy, q, OMB_REVIEWER, "question texts differ from "
+                                  "the A-11 form; please confirm",
+                                  (at + pd.Timedelta(days=6)).to_pydatetime()))
+                moves.append(Move("submitted", sid, fy, q, lead, "question texts confirmed",
+                                  (at + pd.Timedelta(days=12)).to_pydatetime()))
+            moves.append(Move("published", sid, fy, q, OMB_REVIEWER, None,
+                              (at + pd.Timedelta(days=20)).to_pydatetime()))
+    return moves
+
+
 def build_demo(db: Path, seed: int = 13571) -> list[LoadResult]:
     """Generate the demo files and load them (marked synthetic) into a fresh warehouse at `db`.
 
@@ -755,12 +799,15 @@ def build_demo(db: Path, seed: int = 13571) -> list[LoadResult]:
             lines = [f"{r.file_name}: {r.status} ({r.rows_rejected} of {r.rows_read} rows rejected)"
                      + "".join(f"\n  {p.describe(r.file_name)}" for p in r.problems[:5]) for r in bad]
             raise RuntimeError("the demo data did not load cleanly:\n" + "\n".join(lines))
+        move_many(fresh, reporting_moves(), archive=False)
         with open(db.with_name(db.name + ".lock"), "a+") as lock:  # wait for any writer of `db`
             fcntl.flock(lock, fcntl.LOCK_EX)
             db.with_name(db.name + ".wal").unlink(missing_ok=True)
+            events_dataset.move(fresh, db)  # the Parquet events written beside the fresh file
             os.replace(fresh, db)
         return results
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(events_dataset.dataset_dir(fresh), ignore_errors=True)
         for p in extras:
             p.unlink(missing_ok=True)

@@ -364,6 +364,37 @@ TABLES: tuple[Table, ...] = (
             C("within", "BIGINT", "Events within the threshold.", "NOT NULL"),
         ),
     ),
+    Table(
+        "reporting_state",
+        "A-11 quarterly reporting workflow: the current state of each service x fiscal quarter (written "
+        "only by ingest/workflow.py). A service-quarter's figures are public only while it is `published`.",
+        (
+            C("service_id", "VARCHAR", "Service.", "NOT NULL"),
+            C("fiscal_year", "INTEGER", "Federal fiscal year.", "NOT NULL"),
+            C("quarter", "INTEGER", "Fiscal quarter 1-4.", "NOT NULL"),
+            C("state", "VARCHAR", "draft, submitted, published, change_requested or not_reported "
+              "(data/publication.yaml `workflow`).", "NOT NULL"),
+            C("updated_at", "TIMESTAMP", "When the state was last changed (UTC).", "NOT NULL"),
+            C("updated_by", "VARCHAR", "Who changed it last.", "NOT NULL"),
+            C("reason", "VARCHAR", "Why, as given with the last change (free text; not public)."),
+        ),
+        "PRIMARY KEY (service_id, fiscal_year, quarter)",
+    ),
+    Table(
+        "reporting_history",
+        "Append-only log of every reporting workflow move: who moved which service-quarter, when and why.",
+        (
+            C("seq", "BIGINT", "Move number, increasing.", "PRIMARY KEY"),
+            C("service_id", "VARCHAR", "Service.", "NOT NULL"),
+            C("fiscal_year", "INTEGER", "Federal fiscal year.", "NOT NULL"),
+            C("quarter", "INTEGER", "Fiscal quarter 1-4.", "NOT NULL"),
+            C("from_state", "VARCHAR", "State before the move; NULL for the first one."),
+            C("to_state", "VARCHAR", "State after the move.", "NOT NULL"),
+            C("moved_at", "TIMESTAMP", "When (UTC).", "NOT NULL"),
+            C("moved_by", "VARCHAR", "Who.", "NOT NULL"),
+            C("reason", "VARCHAR", "Why (free text; not public)."),
+        ),
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -56,6 +56,10 @@ def set_default_viewer(viewer: Viewer) -> None:
     _default = viewer
 
 
+def default_viewer() -> Viewer:
+    return _default
+
+
 def current_viewer() -> Viewer:
     viewer = _current.get()
     return _default if viewer is None else viewer

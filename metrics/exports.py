@@ -7,6 +7,7 @@ the generated demo data, so a downloaded file says so too.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Callable
@@ -19,13 +20,22 @@ EXPORTS: dict[str, ExportFn] = {}
 
 # Modules that register exports; each adds itself here.
 EXPORT_MODULES: list[str] = ["metrics.loads", "metrics.survey_scores", "metrics.goals", "metrics.quality",
-                             "metrics.standards", "metrics.survey"]
+                             "metrics.standards", "metrics.survey", "metrics.catalogue", "metrics.reporting"]
 
 
 def export(name: str) -> Callable[[ExportFn], ExportFn]:
+    """Register `fn` as export `name`; what it returns is suppressed for the current viewer (small
+    numbers, `metrics.suppression`), whoever calls it: the CLI, the API or a download link."""
+
     def register(fn: ExportFn) -> ExportFn:
-        EXPORTS[name] = fn
-        return fn
+        @functools.wraps(fn)
+        def public_safe(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+            from metrics.suppression import export_for_viewer
+
+            return export_for_viewer(fn, db)
+
+        EXPORTS[name] = public_safe
+        return public_safe
 
     return register
 
@@ -41,7 +51,8 @@ def write(frame: pd.DataFrame, fmt: str, out: str | os.PathLike[str] | None) -> 
     if fmt == "csv":
         text = frame.to_csv(index=False)
     elif fmt == "json":
-        text = frame.to_json(orient="records", date_format="iso", indent=1)
+        text = frame.to_json(orient="records", date_format="iso", date_unit="us", double_precision=15,
+                             indent=1)
     elif fmt == "parquet":
         if out is None:
             raise ValueError("parquet needs --out FILE")

@@ -2,24 +2,361 @@
 
 Frames returned to a public viewer carry a boolean column `suppressed`; where it is True the
 figures of the row are missing and pages print `suppressed_label()` in their place.
+
+One function, `suppress`, applies the rule to any frame with an `n` column (the count behind a
+row's figures), and `for_viewer` applies it for the current viewer; `metrics.cache.cached` and the
+export registry call it, so every frame that leaves the metrics layer is covered. The rule, in
+words, is `suppression_rule_text()`:
+
+1. primary: a row built from 1 to k-1 responses or observations (n < k) is suppressed;
+2. complementary: rows that add up to a published total - the same service and period across
+   channels (or touchpoints), across drivers, across v2 items - form a group; when exactly one row
+   of a group is suppressed, the row with the next smallest n is suppressed too, so that the total
+   minus the visible rows gives only the sum of two hidden ones. Repeated until nothing changes;
+3. comparisons: a visible row's change from (or test against) a suppressed row - the previous
+   period, or the same period a year ago - is blanked, since it would give the hidden figure back;
+4. a suppressed row keeps its keys (service, period, channel, ...); its figures, judgements
+   (`status`) and its `n` are missing (NA).
+
+Public viewers get every row suppressed this way; an agency manager gets it on other agencies'
+rows (which are public figures to them), never on their own; OMB gets frames unchanged.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import os
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import yaml
 
+from metrics.access import Viewer, current_viewer
 from servicestat.config import DATA_DIR
+
+#: Whole-number columns that identify a row (not figures).
+KEY_NUMBERS = frozenset(
+    {"fiscal_year", "quarter", "year", "month", "question_number", "load_id", "seq", "baseline_year"}
+)
+#: Declared parameters (targets, thresholds): from data/, not from respondents; they stay.
+PARAMETERS = frozenset(
+    {
+        "threshold",
+        "threshold_minutes",
+        "target_share",
+        "at_risk_band",
+        "target",
+        "min_target",
+        "max_target",
+        "priority_goal",
+    }
+)
+#: Text columns that are judgements made from the figures; hidden with them.
+JUDGEMENTS = frozenset({"status"})
+#: Never touched.
+KEEP = frozenset({"suppressed", "synthetic"})
+#: Dimensions whose rows add up to a total, and the columns that vary with each (left out of the group key).
+DIMENSIONS: dict[str, frozenset[str]] = {
+    "channel": frozenset({"channel", "channel_raw", "touchpoint"}),
+    "touchpoint": frozenset({"channel", "channel_raw", "touchpoint"}),
+    "driver": frozenset({"driver", "question_number", "question_text"}),
+    "item": frozenset({"item"}),
+}
+#: Columns that place a row in time (left out of the series key for comparisons).
+PERIOD_COLUMNS = frozenset(
+    {"period", "period_start", "period_end", "fiscal_year", "quarter", "year", "month"}
+)
+#: Prefixes of columns that compare a row with an earlier one.
+COMPARISONS = ("prev_", "yago_", "change", "p_value", "significant")  # `yago` in a name: a year before
+
+
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "servicestat_suppression_deferred", default=False
+)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Inside, `cached` functions return unsuppressed frames (cached apart) so that a frame built from
+    them (an export) is suppressed once, as a whole, with its `suppressed` column and comparisons."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def is_deferred() -> bool:
+    return _deferred.get()
+
+
+def _rules_file(data_dir: str | os.PathLike[str]) -> Path:
+    path = Path(data_dir) / "publication.yaml"
+    return path if path.is_file() else DATA_DIR / "publication.yaml"
 
 
 def min_count(data_dir: str | os.PathLike[str] = DATA_DIR) -> int:
     """k: the fewest responses or observations a public figure may be built from."""
-    rules = yaml.safe_load((Path(data_dir) / "publication.yaml").read_text(encoding="utf-8")) or {}
-    return int(rules.get("suppression", {}).get("min_count", 10))
+    path = _rules_file(data_dir)
+    rules = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    k = (rules.get("suppression") or {}).get("min_count", 10)
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"{path}: suppression.min_count must be a whole number of at least 1, not {k!r}")
+    return k
+
+
+def rules_stamp(data_dir: str | os.PathLike[str] = DATA_DIR) -> tuple[int, int]:
+    """Changes when data/publication.yaml changes; part of the metrics cache key."""
+    st = _rules_file(data_dir).stat()
+    return (st.st_mtime_ns, st.st_size)
 
 
 def suppressed_label(data_dir: str | os.PathLike[str] = DATA_DIR) -> str:
     """What a page or download shows in place of a suppressed figure."""
     return f"suppressed (fewer than {min_count(data_dir)})"
+
+
+def suppression_rule_text(data_dir: str | os.PathLike[str] = DATA_DIR) -> str:
+    """The rule in plain words, for the methodology page."""
+    k = min_count(data_dir)
+    return (
+        f"A published figure built from fewer than {k} responses or observations is not shown; the page "
+        f'says "{suppressed_label(data_dir)}" instead, and the count behind it is hidden too. So that '
+        "totals cannot give a hidden figure away, when only one figure of a group that adds up to a "
+        "total (the same service and period across channels, across survey drivers or across survey "
+        "items) is hidden, the next smallest figure of that group is hidden as well, and a change from "
+        "a hidden figure (on the previous period or a year earlier) is not shown either. Agencies and "
+        "OMB see their own figures in full."
+    )
+
+
+def figure_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns blanked in a suppressed row: figures, and judgements made from them."""
+    out = []
+    for col in frame.columns:
+        if col in KEEP or col in KEY_NUMBERS or col in PARAMETERS:
+            continue
+        dtype = frame[col].dtype
+        numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_datetime64_any_dtype(dtype)
+        if col == "n" or numeric or col in JUDGEMENTS:
+            out.append(col)
+    return out
+
+
+def _key_columns(frame: pd.DataFrame, figures: Iterable[str]) -> list[str]:
+    skip = set(figures) | KEEP
+    return [
+        c for c in frame.columns if c not in skip and not pd.api.types.is_datetime64_any_dtype(frame[c].dtype)
+    ]
+
+
+def _codes(frame: pd.DataFrame, cols: Iterable[str]) -> dict[str, list[int]]:
+    """Each column as integer codes (missing values get their own code), for fast grouping."""
+    return {c: pd.factorize(frame[c].astype("object"), use_na_sentinel=False)[0].tolist() for c in cols}
+
+
+def _rows(codes: dict[str, list[int]], cols: list[str], length: int) -> list[tuple]:
+    return list(zip(*[codes[c] for c in cols], strict=True)) if cols else [()] * length
+
+
+def _follows(codes: dict[str, list[int]], dim: str, keys: list[str]) -> set[str]:
+    """Key columns that a dimension determines (a channel's label, a driver's question): left out of the
+    group key with it, or every group would hold one row. A column constant over the frame counts too,
+    harmlessly: it splits nothing."""
+    dim_codes = codes[dim]
+    distinct = len(set(dim_codes))
+    return {
+        col for col in keys if col != dim and len(set(zip(dim_codes, codes[col], strict=True))) == distinct
+    }
+
+
+def _complementary(
+    frame: pd.DataFrame, n: pd.Series, hidden: pd.Series, free: pd.Series, keys: list[str]
+) -> pd.Series:
+    """Within each group adding up to a total, never leave exactly one row hidden."""
+    hidden = hidden.copy()
+    codes = _codes(frame, keys)
+    groupings = []
+    for dim in (d for d in DIMENSIONS if d in keys):
+        group_keys = [c for c in keys if c not in DIMENSIONS[dim] and c not in _follows(codes, dim, keys)]
+        groups: dict[tuple, list[int]] = {}
+        for pos, key in enumerate(_rows(codes, group_keys, len(frame))):
+            groups.setdefault(key, []).append(pos)
+        groupings.append([members for members in groups.values() if len(members) > 1])
+    for _ in range(100):  # each pass hides at least one more row, or stops
+        changed = False
+        for groups in groupings:
+            for members in groups:
+                shut = [p for p in members if hidden.iat[p] and free.iat[p]]
+                if len(shut) != 1:
+                    continue
+                open_ = [p for p in members if not hidden.iat[p] and free.iat[p] and pd.notna(n.iat[p])]
+                if open_:
+                    pick = min(open_, key=lambda p: n.iat[p])
+                    hidden.iat[pick] = True
+                    changed = True
+        if not changed:
+            break
+    return hidden
+
+
+def _quarter_start(fiscal_year: int, quarter: int) -> date:
+    month = 10 + 3 * (quarter - 1)
+    return date(fiscal_year - 1 + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def _period_date(frame: pd.DataFrame) -> list[date | None] | None:
+    if "period_start" in frame.columns:
+        return [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame["period_start"]]
+    if "fiscal_year" in frame.columns and "quarter" in frame.columns:
+        return [
+            None if pd.isna(fy) or pd.isna(q) else _quarter_start(int(fy), int(q))
+            for fy, q in zip(frame["fiscal_year"], frame["quarter"], strict=True)
+        ]
+    if "fiscal_year" in frame.columns:
+        return [None if pd.isna(fy) else date(int(fy) - 1, 10, 1) for fy in frame["fiscal_year"]]
+    return None
+
+
+def _year_on(day: date) -> date:
+    """The same day a year later (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _comparisons(frame: pd.DataFrame, hidden: pd.Series, keys: list[str]) -> tuple[list[int], list[int]]:
+    """Rows (positions) whose comparison columns look at a hidden row: the next period, and a year on."""
+    when = _period_date(frame)
+    if when is None or not hidden.any():
+        return [], []
+    series_keys = [c for c in keys if c not in PERIOD_COLUMNS]
+    series = _rows(_codes(frame, series_keys), series_keys, len(frame))
+    by_series: dict[tuple, list[tuple[date, int]]] = {}
+    for pos, (key, day) in enumerate(zip(series, when, strict=True)):
+        if day is not None:
+            by_series.setdefault(key, []).append((day, pos))
+    after, year_on = [], []
+    for rows in by_series.values():
+        rows.sort()
+        index = {day: pos for day, pos in rows}
+        for i, (day, pos) in enumerate(rows):
+            if not hidden.iat[pos]:
+                continue
+            if i + 1 < len(rows):
+                after.append(rows[i + 1][1])
+            later = index.get(_year_on(day))
+            if later is not None:
+                year_on.append(later)
+    return after, year_on
+
+
+def suppress(frame: pd.DataFrame, k: int | None = None, free: pd.Series | None = None) -> pd.DataFrame:
+    """Apply the rule to a frame with an `n` column; frames without one come back unchanged.
+
+    `free`: a boolean per row, False for rows the viewer may see in full (their own agency's), which
+    are neither suppressed nor chosen as complements. Rows already marked `suppressed` stay so.
+    """
+    if "n" not in frame.columns:
+        return frame
+    k = min_count() if k is None else k
+    out = frame.reset_index(drop=True).copy()
+    free = (
+        pd.Series(True, index=out.index)
+        if free is None
+        else pd.Series(list(free), index=out.index, dtype=bool)
+    )
+    n = pd.to_numeric(out["n"], errors="coerce")
+    before = (
+        out["suppressed"].fillna(False).astype(bool)
+        if "suppressed" in out.columns
+        else pd.Series(False, index=out.index)
+    )
+    figures = figure_columns(out)
+    keys = _key_columns(out, figures)
+    hidden = before | (free & n.notna() & (n > 0) & (n < k))
+    after: list[int] = []
+    year_on: list[int] = []
+    if hidden.any():
+        hidden = _complementary(out, n, hidden, free, keys)
+        after, year_on = (
+            [p for p in rows if not hidden.iat[p] and free.iat[p]] for rows in _comparisons(out, hidden, keys)
+        )
+    for col in figures:
+        if hidden.any() or after or year_on:
+            out[col] = _nullable(out[col])
+        if hidden.any():
+            out.loc[hidden.to_numpy(), col] = pd.NA
+    comparing = [c for c in figures if c.startswith(COMPARISONS) or "yago" in c]
+    for rows, cols in (
+        (after, [c for c in comparing if "yago" not in c]),
+        (year_on, [c for c in comparing if "yago" in c]),
+    ):
+        for col in cols if rows else []:
+            out.loc[out.index[rows], col] = pd.NA
+    out["suppressed"] = hidden.astype(bool).to_numpy()
+    out.index = frame.index
+    return out
+
+
+def _nullable(col: pd.Series) -> pd.Series:
+    """A column that can hold NA without turning booleans into floats or text."""
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return col.astype("boolean")
+    if pd.api.types.is_integer_dtype(col.dtype) and not isinstance(
+        col.dtype, pd.api.extensions.ExtensionDtype
+    ):
+        return col.astype("Int64")
+    return col
+
+
+@functools.lru_cache(maxsize=4)
+def _service_agencies(stamp: tuple[int, int]) -> tuple[dict[str, str], dict[str, str]]:
+    del stamp  # part of the key only
+    services = pd.read_csv(DATA_DIR / "services.csv", dtype=str)
+    return (
+        dict(zip(services["service_id"], services["agency_id"], strict=True)),
+        dict(zip(services["name"], services["agency_id"], strict=True)),
+    )
+
+
+def own_rows(frame: pd.DataFrame, agency_id: str) -> pd.Series:
+    """True for the rows of an agency's own services (by agency_id, service_id or service name)."""
+    if "agency_id" in frame.columns:
+        return frame["agency_id"].astype("object").eq(agency_id).fillna(False).astype(bool)
+    st = (DATA_DIR / "services.csv").stat()
+    by_id, by_name = _service_agencies((st.st_mtime_ns, st.st_size))
+    if "service_id" in frame.columns:
+        return frame["service_id"].astype("object").map(by_id).eq(agency_id).fillna(False).astype(bool)
+    if "service" in frame.columns:
+        return frame["service"].astype("object").map(by_name).eq(agency_id).fillna(False).astype(bool)
+    return pd.Series(False, index=frame.index)
+
+
+def export_for_viewer(fn: Callable[[Any], pd.DataFrame], db: Any) -> pd.DataFrame:
+    """Run an export so that it is suppressed once, at the end: built from unsuppressed frames when it
+    keeps an `n` column; otherwise (nothing to suppress on) built from suppressed ones."""
+    if current_viewer().role == "omb":
+        return fn(db)
+    with deferred():
+        frame = fn(db)
+    if isinstance(frame, pd.DataFrame) and "n" in frame.columns:
+        return for_viewer(frame)
+    return for_viewer(fn(db))
+
+
+def for_viewer(
+    frame: pd.DataFrame, viewer: Viewer | None = None, data_dir: str | os.PathLike[str] = DATA_DIR
+) -> pd.DataFrame:
+    """Suppress what `viewer` (default: the current one) may not see in full; OMB sees everything."""
+    viewer = viewer or current_viewer()
+    if viewer.role == "omb" or not isinstance(frame, pd.DataFrame) or "n" not in frame.columns:
+        return frame
+    free = ~own_rows(frame, viewer.agency_id) if viewer.role == "agency" else None
+    return suppress(frame, k=min_count(data_dir), free=free)

@@ -50,7 +50,7 @@ def survey_scores(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
 
 @export("survey-mentions")
 def survey_mentions(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """A-11 v2 per service, channel, touchpoint and quarter.
+    """A-11 v2 per service, channel, touchpoint and quarter; `n` is the respondents of the group.
 
     For `trust`: positive_share = thumbs up / respondents who answered. For a driver: positive_share
     is its share of all 'went well' picks of the group (likewise negative_share; NULL where the
@@ -59,7 +59,7 @@ def survey_mentions(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     return reader(db).df(
         """
         SELECT m.service_id, s.name AS service, m.channel, m.touchpoint, m.fiscal_year, m.quarter, m.item,
-               m.respondents, m.answered, m.positive, m.negative,
+               m.respondents AS n, m.answered, m.positive, m.negative,
                CASE WHEN m.item = 'trust' OR m.answered = 0 THEN m.positive / nullif(m.answered, 0)
                     ELSE m.positive / nullif(sum(m.positive) FILTER (WHERE m.item <> 'trust')
                          OVER (PARTITION BY m.load_id, m.service_id, m.channel, m.touchpoint, m.fiscal_year,

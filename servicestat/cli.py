@@ -142,20 +142,139 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _serve(path, args.host, args.port, workers=1, dev=True)
 
 
-def _serve(path: Path, host: str, port: int, workers: int, dev: bool) -> int:
+def _serve(path: Path, host: str, port: int, workers: int, dev: bool, public: bool = False) -> int:
     from dashboard.app import create_app
 
-    console.print(f"ServiceStat on http://{host}:{port}  (warehouse {path})")
+    site = "public site, no sign-in" if public else "sign-in for agency and OMB staff"
+    console.print(f"ServiceStat on http://{host}:{port}  (warehouse {path}; {site})")
     if dev:
-        create_app(str(path)).run(host=host, port=port, debug=False)
+        create_app(str(path), public=public).run(host=host, port=port, debug=False)
         return 0
     from dashboard.serve import run_gunicorn
 
-    return run_gunicorn(str(path), host, port, workers)
+    return run_gunicorn(str(path), host, port, workers, public=public)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return _serve(Path(db_path(args.db)), args.host, args.port, args.workers, dev=False)
+    return _serve(Path(db_path(args.db)), args.host, args.port, args.workers, dev=False, public=args.public)
+
+
+def cmd_rollup(args: argparse.Namespace) -> int:
+    from ingest.ibis_rollup import RollupError, run
+    from metrics.declarations import DeclarationError
+
+    try:
+        r = run(args.events, db_path(args.db), args.engine, spark_master=args.spark_master,
+                spark_remote=args.spark_remote)
+    except (RollupError, DeclarationError) as exc:
+        console.print(f"[red]error[/]: {exc}", highlight=False)
+        return 2
+    console.print(f"rollup on {r.engine}: {r.files} Parquet file(s) -> {r.daily_rows} service_daily and "
+                  f"{r.daily_standard_rows} service_daily_standard rows in {db_path(args.db)} "
+                  f"({r.replaced_rows} daily rows replaced)", highlight=False)
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    """A new password, typed twice at a prompt or one line on standard input; never an argument."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("New password: ")
+    if first != getpass.getpass("Again: "):
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from dashboard.auth import AuthConfigError, add_user, users_path
+
+    path = Path(args.file) if args.file else users_path()
+    try:
+        password = None if args.no_password else _read_password(args.password_stdin)
+        if password is not None and len(password) < 12:
+            raise ValueError("a password needs at least 12 characters")
+        user = add_user(path, args.name, args.role, args.agency, password=password, email=args.email)
+    except (AuthConfigError, ValueError) as exc:
+        console.print(f"[red]error[/]: {exc}", highlight=False)
+        return 2
+    console.print(f"user {user.username} ({user.role_label}) saved in {path} (password stored hashed)")
+    return 0
+
+
+def cmd_tokens_add(args: argparse.Namespace) -> int:
+    from dashboard.auth import add_token, tokens_path
+
+    path = Path(args.file) if args.file else tokens_path()
+    token = add_token(path, args.agency, label=args.label)
+    console.print(f"submission token for {args.agency} saved (hashed) in {path}; it is shown only now:")
+    sys.stdout.write(token + "\n")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """`report STATE SERVICE_ID FY QUARTER --by NAME` moves a service-quarter; `report status` lists them."""
+    from ingest.workflow import WorkflowError, move
+
+    words = args.words
+    if words[0] == "status":
+        if len(words) != 1:
+            console.print("[red]error[/]: `report status` takes no more words; filter with --service ID")
+            return 2
+        from metrics.reporting import reporting_status
+
+        frame = reporting_status(args.db)
+        if args.service:
+            frame = frame[frame["service_id"].isin(args.service)]
+        table = Table(title=f"Reporting compliance in {db_path(args.db)}")
+        for col in ("service", "period", "state", "compliance", "deadline", "updated by"):
+            table.add_column(col)
+        for row in frame.itertuples():
+            table.add_row(row.service_id, row.period, "-" if not isinstance(row.state, str) else row.state,
+                          row.compliance, str(row.deadline),
+                          "-" if not isinstance(row.updated_by, str) else row.updated_by)
+        console.print(table)
+        return 0
+    if len(words) != 4:
+        console.print("[red]error[/]: usage: servicestat report STATE SERVICE_ID FY QUARTER --by NAME"
+                      " [--reason TEXT], or: servicestat report status [--service ID]")
+        return 2
+    state, service_id, fy, quarter = words
+    try:
+        fiscal_year = int(fy.upper().removeprefix("FY"))
+        q = int(quarter.upper().removeprefix("Q"))
+    except ValueError:
+        console.print(f"[red]error[/]: FY and QUARTER must be numbers (2025 or FY2025, 3 or Q3),"
+                      f" not {fy!r} {quarter!r}")
+        return 2
+    if not args.by:
+        console.print("[red]error[/]: --by NAME is required: say who makes the move")
+        return 2
+    from ingest.archive import ArchiveError
+
+    try:
+        done = move(args.db, state, service_id, fiscal_year, q, args.by, reason=args.reason)
+    except (WorkflowError, ArchiveError) as exc:
+        console.print(f"[red]error[/]: {exc}", highlight=False)
+        return 1
+    console.print(f"{done.service_id} FY{done.fiscal_year} Q{done.quarter}: {done.from_state or 'new'} -> "
+                  f"{done.state} (by {done.by})", highlight=False)
+    return 0
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    from ingest.archive import ArchiveError, archive_quarter
+
+    try:
+        fiscal_year = int(args.fy.upper().removeprefix("FY"))
+        quarter = int(args.quarter.upper().removeprefix("Q"))
+        out = archive_quarter(args.db, fiscal_year, quarter)
+    except (ValueError, ArchiveError) as exc:
+        console.print(f"[red]error[/]: {exc}", highlight=False)
+        return 2
+    console.print(f"public archive of FY{fiscal_year} Q{quarter}: {out}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -206,6 +325,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.set_defaults(fn=cmd_restore)
 
+    p = sub.add_parser("report", help="move a service-quarter in the A-11 reporting workflow, or list states",
+                       description="servicestat report STATE SERVICE_ID FY QUARTER --by NAME [--reason TEXT];"
+                       " servicestat report status [--service ID]")
+    p.add_argument("words", nargs="+", metavar="STATE SERVICE_ID FY QUARTER | status")
+    p.add_argument("--by", metavar="NAME", help="who makes the move")
+    p.add_argument("--reason", metavar="TEXT", help="why (required for change_requested, not_reported)")
+    p.add_argument("--service", action="append", metavar="ID", help="with `status`: only this service")
+    _add_db(p)
+    p.set_defaults(fn=cmd_report)
+
+    p = sub.add_parser("archive", help="write the public archive of a fiscal quarter (versioned, immutable)")
+    p.add_argument("fy", metavar="FY", help="fiscal year, 2025 or FY2025")
+    p.add_argument("quarter", metavar="QUARTER", help="1-4 or Q1-Q4")
+    _add_db(p)
+    p.set_defaults(fn=cmd_archive)
+
     p = sub.add_parser("demo", help="build the demo warehouse (synthetic data) and serve it")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if the file exists")
     p.add_argument("--seed", type=int, default=13571)
@@ -215,12 +350,47 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.set_defaults(fn=cmd_demo)
 
+    p = sub.add_parser("rollup", help="daily aggregates from Parquet service events, on DuckDB or Spark")
+    p.add_argument("--events", required=True, metavar="PATH-OR-GLOB",
+                   help="Parquet file, folder (a warehouse's <db>.events dataset: its live files) or glob")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    p.add_argument("--spark-master", metavar="URL",
+                   help="Spark master (default $SPARK_MASTER or local[*]), e.g. spark://host:7077")
+    p.add_argument("--spark-remote", metavar="URL",
+                   help="Spark Connect server (default $SPARK_REMOTE), e.g. sc://host:15002")
+    _add_db(p)
+    p.set_defaults(fn=cmd_rollup)
+
     p = sub.add_parser("serve", help="serve the dashboard under gunicorn")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--public", action="store_true",
+                   help="the public site only: no sign-in, every request reads as the public")
     _add_db(p)
     p.set_defaults(fn=cmd_serve)
+
+    p = sub.add_parser("users", help="manage dashboard sign-in users ($SERVICESTAT_USERS)")
+    users = p.add_subparsers(dest="users_command", required=True)
+    p = users.add_parser("add", help="add or replace a user (the password is asked for and stored hashed)")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=("agency", "omb"))
+    p.add_argument("--agency", metavar="AGENCY_ID", help="the agency of an agency manager")
+    p.add_argument("--email", help="the address an OpenID Connect provider (Login.gov) vouches for")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--no-password", action="store_true", help="OpenID Connect sign-in only")
+    p.add_argument("--file", metavar="PATH",
+                   help="users file (default $SERVICESTAT_USERS or data/users.yaml)")
+    p.set_defaults(fn=cmd_users_add)
+
+    p = sub.add_parser("tokens", help="manage agency submission tokens ($SERVICESTAT_TOKENS)")
+    tokens = p.add_subparsers(dest="tokens_command", required=True)
+    p = tokens.add_parser("add", help="create a submission token for one agency (printed once)")
+    p.add_argument("agency", metavar="AGENCY_ID")
+    p.add_argument("--label", help="a note saying who holds the token")
+    p.add_argument("--file", metavar="PATH",
+                   help="tokens file (default $SERVICESTAT_TOKENS or data/tokens.yaml)")
+    p.set_defaults(fn=cmd_tokens_add)
     return parser
 
 

@@ -12,6 +12,18 @@ FIXTURES = REPO / "tests" / "fixtures"
 REFERENCE = REPO.parent / "shared" / "reference"
 
 
+@pytest.fixture(autouse=True)
+def _operator_by_default():
+    """`create_app` makes the process read as the public by default (fail safe); an app built by an
+    earlier test (or a session fixture) must not leave that to tests of the command-line default,
+    the operator. Requests to a test server set their own viewer, so they are not affected."""
+    from metrics.access import OMB, set_default_viewer
+
+    set_default_viewer(OMB)
+    yield
+    set_default_viewer(OMB)
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     """A path for a fresh warehouse file (not created yet)."""

@@ -261,19 +261,19 @@ def _mention(frame: pd.DataFrame, channel: str, fy: int, q: int, item: str) -> p
 def test_v2_trust_share_and_driver_mentions(v2_db):
     m = survey_mentions(v2_db)
     trust = _mention(m, "online", 2024, 1, "trust")  # rows r01-r06: 4 up, 2 down
-    assert (trust.respondents, trust.answered, trust.positive, trust.negative) == (6, 6, 4, 2)
+    assert (trust.n, trust.answered, trust.positive, trust.negative) == (6, 6, 4, 2)
     assert trust.positive_share == pytest.approx(4 / 6)
     eff = _mention(m, "online", 2024, 1, "effectiveness")  # 3 of the 10 'went well' picks
     assert (eff.positive, eff.negative) == (3, 1)
     assert eff.positive_share == pytest.approx(3 / 10)
     assert _mention(m, "online", 2024, 1, "efficiency").negative_share == pytest.approx(3 / 7)
     phone = _mention(m, "phone", 2024, 1, "trust")  # r09 left trust blank
-    assert (phone.respondents, phone.answered, phone.positive) == (3, 2, 1)
+    assert (phone.n, phone.answered, phone.positive) == (3, 2, 1)
     assert _mention(m, "phone", 2024, 1, "employee").positive_share == pytest.approx(1 / 4)
     not_offered = _mention(m, "phone", 2024, 1, "transparency")
     assert not_offered.answered == 0 and pd.isna(not_offered.positive_share)
     # 1 October opens the fiscal year: r13 (30 Sep 2023) is FY2023 Q4, r10-r12 are FY2024 Q2
-    assert _mention(m, "online", 2023, 4, "trust").respondents == 1
+    assert _mention(m, "online", 2023, 4, "trust").n == 1
     assert _mention(m, "online", 2024, 2, "trust").positive_share == 1.0
     assert _sql(v2_db, "SELECT row_number, field FROM load_warnings WHERE row_number IS NOT NULL") == [
         (9, "trust")]
