@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
-	$(PY) -m bench.ingest
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) node_modules data/servicestat.duckdb data/servicestat.duckdb.*

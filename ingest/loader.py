@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import normalise, readers
+from ingest import events_dataset, normalise, readers
 from ingest.kinds import KINDS, Kind, detect, prepare_lookups
 from ingest.problems import FileRefused, Problem
 from ingest.rollup import refresh_rollups
@@ -168,7 +168,8 @@ def _record(con: duckdb.DuckDBPyConnection, result: LoadResult, sha: str, starte
 
 
 def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
-              all_or_nothing: bool, synthetic: bool, show_progress: bool) -> LoadResult:
+              all_or_nothing: bool, synthetic: bool, show_progress: bool,
+              agency_id: str | None = None) -> LoadResult:
     name = path.name
     started = datetime.now(UTC)
     # Hash in a thread while DuckDB reads the file: on a large file the two take similar time.
@@ -210,6 +211,8 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
         prepare_lookups(con)
         with _progress(con, f"checking {name}", large):
             result.warnings += kind.check(con, kind, present & kind.known_columns)
+        if agency_id is not None:
+            _refuse_other_agencies(con, name, kind, agency_id)
         bad_rows = con.execute("SELECT count(DISTINCT _row) FROM problems").fetchone()[0]
         good_rows = result.rows_read - bad_rows
         result.rows_rejected = bad_rows
@@ -249,6 +252,8 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
                 services = [r[0] for r in con.execute(
                     "SELECT DISTINCT service_id FROM checked WHERE _ok").fetchall()]
                 result.warnings += refresh_rollups(con, service_ids=services)
+                # The Parquet event dataset beside the warehouse (live once this load is published).
+                events_dataset.write_partitions(con, load_id)
         for w in result.warnings:
             con.execute("INSERT INTO load_warnings VALUES (?, NULL, NULL, NULL, ?)", [load_id, w])
         if con.execute(
@@ -284,6 +289,27 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
     return result
 
 
+def _refuse_other_agencies(con: duckdb.DuckDBPyConnection, name: str, kind: Kind, agency_id: str) -> None:
+    """A file submitted with an agency's token may carry only that agency's services: a row of
+    another agency's service (or a kind that names no service) refuses the whole file."""
+    columns = con.sql("SELECT * FROM checked LIMIT 0").columns
+    if "service_id" not in columns:
+        raise FileRefused(name, [Problem(
+            f"a {kind.name} file names no service, so it cannot be submitted for agency '{agency_id}'"
+            " with an agency token")])
+    rows = con.execute(
+        "SELECT c._row, c.service_id, s.agency_id FROM checked c JOIN services s USING (service_id)"
+        " WHERE s.agency_id IS DISTINCT FROM ? ORDER BY c._row LIMIT 20",
+        [agency_id],
+    ).fetchall()
+    if rows:
+        raise FileRefused(name, [
+            Problem(f"service '{service}' belongs to agency '{owner}', not '{agency_id}' (the agency of the"
+                    " token); the whole file was refused", row, "service_id", service)
+            for row, service, owner in rows
+        ])
+
+
 def _record_refusal(con: duckdb.DuckDBPyConnection, result: LoadResult, sha: str,
                     started: datetime, synthetic: bool) -> None:
     con.execute("BEGIN TRANSACTION")
@@ -303,16 +329,19 @@ def load(
     all_or_nothing: bool = False,
     synthetic: bool = False,
     show_progress: bool = False,
+    agency_id: str | None = None,
 ) -> list[LoadResult]:
     """Ingest's public entry point: load each file, then publish the new warehouse atomically.
 
-    Used by `servicestat ingest`, the demo builder and the submission API alike.
+    Used by `servicestat ingest`, the demo builder and the submission API alike; the API passes
+    `agency_id` (its token's agency) so that a file with another agency's services is refused whole.
     """
     target = db_path(db)
     results: list[LoadResult] = []
     t0 = time.perf_counter()
     with writer(target) as con:
         for p in paths:
-            results.append(_load_one(con, Path(p), kind, all_or_nothing, synthetic, show_progress))
+            results.append(_load_one(con, Path(p), kind, all_or_nothing, synthetic, show_progress,
+                                          agency_id))
     _ = time.perf_counter() - t0
     return results

@@ -3,7 +3,8 @@
 Built by ingest (the only writer) after a service-events load, inside the same transaction:
 
 * `service_daily` - per day x service x channel: counts and exact median / p90 of waits and
-  processing times (`quantile_cont`);
+  processing times (`quantile_cont`); this and `service_daily_standard` are defined once in Ibis
+  (`ingest.ibis_rollup`, which also runs on Spark) and compiled to DuckDB SQL here;
 * `service_daily_standard` - per day x service x channel x standard version in force that day:
   events judged and events within the threshold (additive, so any range of days can be summed);
 * `service_period` / `service_period_standard` - the same per calendar month, federal fiscal
@@ -137,21 +138,12 @@ def _prepare_events(con: duckdb.DuckDBPyConnection, where: str) -> None:
 
 
 def _insert_daily(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        f"INSERT INTO service_daily SELECT day, service_id, channel, {_OUT} FROM ("
-        f" SELECT day, service_id, channel, {_MEASURES} FROM _rollup_events GROUP BY ALL)"
-    )
-    con.execute(
-        f"""
-        INSERT INTO service_daily_standard
-        SELECT e.day, e.service_id, e.channel, v.standard_id, v.version_from, v.threshold_minutes, v.measure,
-               count(*) FILTER (WHERE {COUNTED_SQL}), count(*) FILTER (WHERE {WITHIN_SQL})
-        FROM _rollup_events e JOIN _rollup_daily_versions v
-          ON v.service_id = e.service_id AND (v.channel IS NULL OR v.channel = e.channel)
-         AND e.day BETWEEN v.version_from AND v.version_to
-        GROUP BY ALL
-        """
-    )
+    """The daily tables come from the one Ibis definition (ingest.ibis_rollup), compiled to DuckDB SQL."""
+    from ingest.ibis_rollup import daily_sql, daily_standard_sql
+
+    con.execute(f"INSERT INTO service_daily BY NAME {daily_sql('_rollup_events')}")
+    con.execute("INSERT INTO service_daily_standard BY NAME "
+                + daily_standard_sql("_rollup_events", "_rollup_daily_versions"))
 
 
 def _insert_periods(con: duckdb.DuckDBPyConnection) -> None:

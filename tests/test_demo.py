@@ -195,7 +195,8 @@ def test_rebuild_starts_clean(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*), count(DISTINCT sha256) FROM loads").fetchone() == (5, 5)
     finally:
         con.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.duckdb", "demo.duckdb.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "demo.duckdb", "demo.duckdb.events", "demo.duckdb.lock"]
 
 
 def test_unclean_data_is_an_error_and_keeps_the_old_warehouse(tmp_path: Path, monkeypatch) -> None:

@@ -1,0 +1,128 @@
+"""Server-side time of every Dash page's render callback, generic over `dash.page_registry`.
+
+For each registered page (new pages are picked up automatically; path templates such as
+/agency/<agency_id> are filled with the busiest service's ids from the warehouse) this POSTs the pages
+router callback to `/_dash-update-component` through the Flask test client - exactly the request a
+browser sends when it navigates - with every metrics cache emptied first, so each call computes its
+tables (cold). Reports the median and 95th percentile per page. Usage:
+
+    python -m bench.dashboard --db PATH [--repeat 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+
+@dataclass
+class PageTiming:
+    path: str
+    status: int
+    median_ms: float
+    p95_ms: float
+
+
+def clear_metrics_caches() -> None:
+    """Empty the cache of every `metrics.cache.cached` function loaded (found by its attributes)."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("metrics.") and module is not None:
+            for obj in vars(module).values():
+                if callable(obj) and hasattr(obj, "cache_clear") and hasattr(obj, "uncached"):
+                    obj.cache_clear()
+
+
+def sample_ids(db: str | Path) -> dict[str, str]:
+    """Values for path placeholders: the service with the most events and its agency."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{db}' AS w (READ_ONLY)")
+        row = con.execute(
+            "SELECT s.service_id, s.agency_id FROM w.services s"
+            " LEFT JOIN w.service_daily d USING (service_id)"
+            " GROUP BY ALL ORDER BY sum(d.events) DESC NULLS LAST, 1 LIMIT 1").fetchone()
+    finally:
+        con.close()
+    return {"service_id": row[0], "agency_id": row[1]} if row else {}
+
+
+def page_paths(db: str | Path) -> list[str]:
+    """Every registered page's path, templates filled; the 404 page is left out."""
+    import dash
+
+    if not dash.page_registry:  # the pages register when the app is built
+        from dashboard.app import create_app
+
+        create_app(str(db), public=True)
+    ids = sample_ids(db)
+    paths = []
+    for page in dash.page_registry.values():
+        template = page.get("path_template") or page["path"]
+        if page.get("module", "").endswith("not_found_404"):
+            continue
+        paths.append(re.sub(r"<(\w+)>", lambda m: ids.get(m.group(1), "unknown"), template))
+    return paths
+
+
+def _router(client) -> dict:
+    deps = client.get("/_dash-dependencies").get_json()
+    for dep in deps:
+        if any(i["id"] == "_pages_location" and i["property"] == "pathname" for i in dep["inputs"]):
+            return dep
+    raise RuntimeError("no pages router callback in /_dash-dependencies")
+
+
+def _payload(dep: dict, path: str) -> dict:
+    outputs = []
+    for part in dep["output"].strip(".").split("..."):
+        ident, prop = part.rsplit(".", 1)
+        outputs.append({"id": ident, "property": prop})
+    values = {"pathname": path, "search": "", "hash": ""}
+    inputs = [dict(i, value=values.get(i["property"])) for i in dep["inputs"]]
+    return {"output": dep["output"], "outputs": outputs, "inputs": inputs,
+            "changedPropIds": ["_pages_location.pathname"],
+            "state": [dict(s, value=None) for s in dep["state"]]}
+
+
+def time_pages(db: str | Path, repeat: int = 20) -> list[PageTiming]:
+    """Median and p95 (ms) of each page's router callback, cold caches, in this process."""
+    from dashboard.app import create_app
+
+    app = create_app(str(db), public=True)
+    client = app.server.test_client()
+    dep = _router(client)
+    out = []
+    for path in page_paths(db):
+        times, status = [], 0
+        for _ in range(repeat):
+            clear_metrics_caches()
+            t0 = time.perf_counter()
+            resp = client.post("/_dash-update-component", json=_payload(dep, path))
+            times.append((time.perf_counter() - t0) * 1000)
+            status = resp.status_code
+        times.sort()
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        out.append(PageTiming(path, status, statistics.median(times), p95))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args(argv)
+    print(f"{'page':<36}{'status':>7}{'median ms':>11}{'p95 ms':>9}")
+    for t in time_pages(args.db, args.repeat):
+        print(f"{t.path:<36}{t.status:>7}{t.median_ms:>11.1f}{t.p95_ms:>9.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
