@@ -1,13 +1,55 @@
-"""Overview page (``/``): placeholder for the government-wide view, with one example chart."""
+"""Government-wide overview (``/``) for the OMB Chief Performance Officer.
+
+Headline tiles (standards met, trust with its interval, services off track, each with the change on
+the previous quarter), trust by channel, heatmaps agencies x drivers and agencies x quarters
+(standards met), the biggest significant movers and the federal index against ACSI. Filters
+(quarter, driver) live in the URL. Figures come from metrics.overview, metrics.scorecard and
+metrics.channels; this module only draws them.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import dash
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard.components import accessible_chart, page_intro, usa_table
+from dashboard.components import (
+    NO_WAREHOUSE_TEXT,
+    PALETTE,
+    SERIES_COLOURS,
+    SERIES_DASHES,
+    SERIES_SYMBOLS,
+    FilterSpec,
+    any_synthetic,
+    chart_block,
+    current_db,
+    empty_state,
+    figure_layout,
+    filter_form,
+    fmt_decimal,
+    fmt_interval,
+    fmt_number,
+    fmt_percent,
+    fmt_percent1,
+    fmt_points,
+    fmt_signed,
+    is_missing,
+    last_updated_text,
+    notices_alert,
+    page_intro,
+    read_filters,
+    select_control,
+    summary_tile,
+    usa_table,
+)
+from metrics.benchmark_view import federal_index_by_year
+from metrics.channels import government_channels
+from metrics.db import WarehouseMissing
+from metrics.overview import quarter_headlines, significant_movers
+from metrics.scorecard import driver_scorecard, standards_scorecard
 
 dash.register_page(
     __name__,
@@ -18,90 +60,302 @@ dash.register_page(
     order=0,
 )
 
-#: EXAMPLE numbers, made up to show the accessible chart pattern. Not agency results; the real
-#: overview will read the warehouse.
-EXAMPLE_SATISFACTION = pd.DataFrame(
-    {
-        "channel": ["In person", "Online", "Phone", "Mail"],
-        "pct_satisfied": [83, 78, 64, 58],
-    }
-)
-
-EXAMPLE_CHART_ID = "home-example-chart"
-EXAMPLE_TABLE_ID = "home-example-table"
+PATH = "/"
+DRIVERS = ("trust", "satisfaction", "effectiveness", "ease", "efficiency", "equity", "employee")
+#: The trust-by-channel chart keeps the ids of the first example chart (tests/browser/test_shell.py).
+CHANNEL_BLOCK = "home-channels"
+HEATMAP_SCALE = [[0.0, "#f1f7fc"], [1.0, "#5d9fd1"]]
 
 
-def _percent(value: object) -> str:
-    return f"{value}%"
+def _tiles(h: pd.Series) -> html.Div:
+    prev = f"on the previous quarter ({_prev_label(h['period'])})"
+    met_change = (f"{fmt_points(h['change_share_met'])} {prev}" if not is_missing(h["change_share_met"])
+                  else "No figure for the previous quarter")
+    trust_change = "No figure for the previous quarter"
+    if not is_missing(h["change_trust"]):
+        sig = "a significant change" if bool(h["significant_trust"]) else "not a significant change"
+        trust_change = f"{fmt_points(h['change_trust'])} {prev}, {sig} (p = {h['p_value_trust']:.3f})"
+    off_change = "No figure for the previous quarter"
+    if not is_missing(h["change_services_off_track"]):
+        off_change = f"{fmt_signed(h['change_services_off_track'], 0)} services {prev}"
+    return html.Div(className="grid-row grid-gap-2 card-group-tiles", **{"data-testid": "tiles"}, children=[
+        summary_tile(
+            title="Standards met", tile_id="tile-standards-met",
+            value=fmt_percent(h["share_met"]),
+            detail=f"{fmt_number(h['standards_met'])} of {fmt_number(h['standards_judged'])} standards "
+                   f"judged were on track in {h['period']}.",
+            change=met_change),
+        summary_tile(
+            title="Trust", tile_id="tile-trust",
+            value=fmt_percent1(h["trust_share"]),
+            detail=f"of {fmt_number(h['n'])} survey answers agreed they trust the agency; 95% interval "
+                   f"{fmt_interval(h['trust_ci_low'], h['trust_ci_high'])}.",
+            change=trust_change),
+        summary_tile(
+            title="Services off track", tile_id="tile-off-track",
+            value=fmt_number(h["services_off_track"]),
+            detail=f"of {fmt_number(h['services_judged'])} services judged had at least one standard off "
+                   f"track in {h['period']}.",
+            change=off_change),
+    ])
 
 
-def example_figure(df: pd.DataFrame) -> go.Figure:
-    fig = go.Figure(
-        go.Bar(
-            x=df["channel"].tolist(),
-            y=df["pct_satisfied"].tolist(),
-            marker_color="#005ea2",
-            text=[_percent(v) for v in df["pct_satisfied"]],
-            textposition="outside",
-            hovertemplate="%{x}: %{y}% satisfied<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        margin={"l": 56, "r": 16, "t": 24, "b": 48},
-        font={"family": "Source Sans Pro Web, Helvetica Neue, Helvetica, Arial, sans-serif",
-              "size": 15, "color": "#1b1b1b"},
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
-        yaxis={"title": {"text": "Customers satisfied (%)"}, "range": [0, 100],
-               "gridcolor": "#dfe1e2"},
-        xaxis={"title": {"text": "Service channel"}},
-        showlegend=False,
-    )
-    return fig
+def _prev_label(period: str) -> str:
+    fy, q = int(period[2:6]), int(period[-1])
+    return f"FY{fy - 1} Q4" if q == 1 else f"FY{fy} Q{q - 1}"
 
 
-def example_summary(df: pd.DataFrame) -> str:
-    values = ", ".join(f"{row.channel} {_percent(row.pct_satisfied)}" for row in df.itertuples())
-    return (
-        "Bar chart of example data, not agency results: share of customers satisfied, "
-        f"by service channel. {values}."
-    )
+def _channel_block(db: str, period: str) -> Any:
+    rows = government_channels(db, "quarter")
+    rows = rows[(rows["period"] == period) & (rows["channel"] != "all") & rows["trust_share"].notna()]
+    rows = rows.assign(trust_pct=(rows["trust_share"] * 100).round().astype("Int64"))
+    definition = ("Share of post-transaction survey answers that agree or strongly agree (4 or 5 on the "
+                  "5-point scale) with the A-11 trust statement, all services pooled, by the channel the "
+                  "customer used. Rounded to whole percents; the table gives the interval and n.")
+    title = f"Trust by channel, {period}"
+    if rows.empty:
+        return chart_block(block_id=CHANNEL_BLOCK, title=title, summary="", definition=definition,
+                           figure=None, table=None, last_updated=last_updated_text(rows),
+                           empty_message=f"No trust survey answers by channel for {period}.")
+    labels = rows["channel_label"].tolist()
+    values = [int(v) for v in rows["trust_pct"]]
+    fig = go.Figure(go.Bar(x=labels, y=values, marker_color=PALETTE["blue"],
+                           text=[f"{v}%" for v in values], textposition="outside",
+                           hovertemplate="%{x}: %{y}% agree<extra></extra>"))
+    figure_layout(fig, y_title="Agree they trust the agency (%)", x_title="Service channel")
+    fig.update_yaxes(range=[0, 105])
+    fig.update_layout(showlegend=False)
+    summary = (f"Bar chart: share of survey answers agreeing they trust the agency, by channel, {period}. "
+               + ", ".join(f"{label} {value}%" for label, value in zip(labels, values, strict=True)) + ".")
+    table = usa_table(rows, caption=f"Trust by channel, {period}",
+                      columns=[("channel_label", "Service channel"), ("trust_pct", "Agree (%)"),
+                               ("trust_ci_low", "95% interval from"), ("trust_ci_high", "95% interval to"),
+                               ("n", "n")],
+                      formatters={"trust_pct": lambda v: f"{v}%", "trust_ci_low": fmt_percent1,
+                                  "trust_ci_high": fmt_percent1, "n": fmt_number},
+                      table_id=f"{CHANNEL_BLOCK}-table")
+    return chart_block(block_id=CHANNEL_BLOCK, title=title, summary=summary, definition=definition,
+                       figure=fig, table=table, last_updated=last_updated_text(rows))
 
 
-def build_layout(*, show_synthetic_notice: bool) -> html.Div:
-    df = EXAMPLE_SATISFACTION
-    return html.Div(
-        className="line-height-sans-5",
-        children=[
-            *page_intro("Government-wide overview", show_synthetic_notice=show_synthetic_notice),
-            html.P(
-                "ServiceStat will show how federal services perform against the customer-service "
-                "standards of Executive Order 13571 and OMB Circular A-11 Section 280: "
-                "satisfaction and trust, wait and processing times, by agency and channel. "
-                "The full dashboard is coming; this page shows how each chart will be presented.",
-                className="measure-5",
-            ),
-            html.H2("Example chart"),
-            accessible_chart(
-                graph_id=EXAMPLE_CHART_ID,
-                figure=example_figure(df),
-                summary=example_summary(df),
-                caption="Example: share of customers satisfied, by service channel "
-                "(illustrative numbers, not agency results)",
-                table=usa_table(
-                    df,
-                    caption="Example data: share of customers satisfied, by service channel",
-                    columns=[("channel", "Service channel"),
-                             ("pct_satisfied", "Customers satisfied")],
-                    formatters={"pct_satisfied": _percent},
-                    table_id=EXAMPLE_TABLE_ID,
-                ),
-            ),
-        ],
-    )
+def _driver_heatmap(db: str, fiscal_year: int) -> Any:
+    frame = driver_scorecard(db)
+    frame = frame[frame["fiscal_year"] == fiscal_year]
+    title = f"Agencies by survey driver, FY{fiscal_year}"
+    definition = ("Each cell is the share of an agency's survey answers (all its services and channels "
+                  "pooled) that agree with the driver's A-11 statement in the fiscal year; the table also "
+                  "gives n, the answers behind it. Darker cells are higher; every cell is labelled.")
+    if frame.empty:
+        return chart_block(block_id="home-drivers", title=title, summary="", definition=definition,
+                           figure=None, table=None, last_updated=None,
+                           empty_message=f"No survey answers for FY{fiscal_year}.")
+    drivers = [d for d in DRIVERS if d in set(frame["driver"])]
+    wide = frame.pivot_table(index="agency", columns="driver", values="agree_share", aggfunc="first")
+    wide = wide.reindex(columns=drivers).sort_index(ascending=False)
+    fig = go.Figure(go.Heatmap(
+        z=wide.values, x=[d.capitalize() for d in drivers], y=wide.index.tolist(), colorscale=HEATMAP_SCALE,
+        zmin=0.5, zmax=1.0, texttemplate="%{z:.0%}", textfont={"color": PALETTE["ink"], "size": 12},
+        hovertemplate="%{y}, %{x}: %{z:.1%}<extra></extra>", xgap=2, ygap=2,
+        colorbar={"title": {"text": "Agree"}, "tickformat": ".0%"}))
+    figure_layout(fig, y_title="", x_title="Driver", height=max(360, 34 * len(wide) + 120))
+    fig.update_layout(margin={"l": 16})
+    best = frame.loc[frame["agree_share"].idxmax()]
+    worst = frame.loc[frame["agree_share"].idxmin()]
+    summary = (f"Heatmap of {len(wide)} agencies by {len(drivers)} drivers, FY{fiscal_year}: highest "
+               f"{best['agency']} {best['driver']} {fmt_percent1(best['agree_share'])}, lowest "
+               f"{worst['agency']} {worst['driver']} {fmt_percent1(worst['agree_share'])}.")
+    long = frame.sort_values(["agency", "driver"])
+    table = usa_table(long, caption=f"Agree share by agency and driver, FY{fiscal_year}",
+                      columns=[("agency", "Agency"), ("driver", "Driver"), ("agree_share", "Agree"),
+                               ("agree_ci_low", "95% interval from"), ("agree_ci_high", "95% interval to"),
+                               ("n", "n")],
+                      formatters={"agree_share": fmt_percent1, "agree_ci_low": fmt_percent1,
+                                  "agree_ci_high": fmt_percent1, "n": fmt_number},
+                      label_columns=["agency", "driver"], table_id="home-drivers-table")
+    return chart_block(block_id="home-drivers", title=title, summary=summary, definition=definition,
+                       figure=fig, table=table, last_updated=last_updated_text(frame),
+                       height_px=max(360, 34 * len(wide) + 120))
 
 
-def layout(**_query: str) -> html.Div:
-    # Dash passes query-string parameters as keyword arguments: accepted and ignored, so that a
-    # URL cannot switch the notice off. Every figure here is synthetic for now.
-    return build_layout(show_synthetic_notice=True)
+def _standards_heatmap(db: str, fiscal_year: int) -> Any:
+    frame = standards_scorecard(db, "quarter")
+    frame = frame[frame["period"].str.startswith(f"FY{fiscal_year} ")]
+    title = f"Agencies by quarter: standards met, FY{fiscal_year}"
+    definition = ("Each cell is the share of an agency's standards judged in the quarter that were on "
+                  "track (met out of judged: on track, at risk or off track; standards with insufficient "
+                  "data or not reported are not judged). The table gives every status count.")
+    if frame.empty:
+        return chart_block(block_id="home-standards", title=title, summary="", definition=definition,
+                           figure=None, table=None, last_updated=None,
+                           empty_message=f"No standards judged in FY{fiscal_year}.")
+    periods = sorted(set(frame["period"]))
+    wide = frame.pivot_table(index="agency", columns="period", values="share_met", aggfunc="first")
+    text = frame.assign(label=[f"{m} of {j}" for m, j in zip(frame["met"], frame["judged"], strict=True)]
+                        ).pivot_table(index="agency", columns="period", values="label", aggfunc="first")
+    wide = wide.reindex(columns=periods).sort_index(ascending=False)
+    text = text.reindex(index=wide.index, columns=periods).fillna("none judged")
+    fig = go.Figure(go.Heatmap(
+        z=wide.values, x=periods, y=wide.index.tolist(), colorscale=HEATMAP_SCALE, zmin=0, zmax=1,
+        text=text.values, texttemplate="%{text}", textfont={"color": PALETTE["ink"], "size": 12},
+        hovertemplate="%{y}, %{x}: %{text}<extra></extra>", xgap=2, ygap=2,
+        colorbar={"title": {"text": "Met"}, "tickformat": ".0%"}))
+    height = max(320, 34 * len(wide) + 120)
+    figure_layout(fig, y_title="", x_title="Fiscal quarter", height=height)
+    fig.update_layout(margin={"l": 16})
+    totals = frame[["met", "judged"]].sum()
+    summary = (f"Heatmap of {len(wide)} agencies by quarter, FY{fiscal_year}: {int(totals['met'])} of "
+               f"{int(totals['judged'])} agency-quarter standard judgements were on track.")
+    long = frame.sort_values(["agency", "period"]).rename(columns={"judged": "n"})
+    table = usa_table(long, caption=f"Standards met by agency and quarter, FY{fiscal_year}",
+                      columns=[("agency", "Agency"), ("period", "Quarter"), ("met", "Met"),
+                               ("n", "Judged (n)"),
+                               ("share_met", "Share met"), ("at_risk", "At risk"), ("off_track", "Off track"),
+                               ("insufficient_data", "Insufficient data"), ("not_reported", "Not reported")],
+                      formatters={"share_met": fmt_percent},
+                      label_columns=["agency", "period"], table_id="home-standards-table")
+    return chart_block(block_id="home-standards", title=title, summary=summary, definition=definition,
+                       figure=fig, table=table, last_updated=last_updated_text(frame), height_px=height)
+
+
+def _movers_block(db: str, period: str, driver: str) -> Any:
+    rows = significant_movers(db, period, driver)
+    which = "all drivers" if driver == "all" else f"the {driver} driver"
+    title = f"Biggest significant movers, {period}"
+    definition = ("Services whose agree share for a driver changed on the previous quarter by more than "
+                  "chance explains: a pooled two-proportion z-test, two-sided p below 0.05. Largest changes "
+                  "first, up to ten.")
+    if rows.empty:
+        return chart_block(block_id="home-movers", title=title, summary="", definition=definition,
+                           figure=None, table=None, last_updated=None,
+                           empty_message=f"No significant changes on the previous quarter for {which} in "
+                           f"{period}.")
+    rows = rows.assign(label=[f"{s} – {d}" for s, d in zip(rows["service"], rows["driver"], strict=True)])
+    ordered = rows.iloc[::-1]
+    colours = [PALETTE["blue"] if c > 0 else PALETTE["vermillion"] for c in ordered["change_prev"]]
+    fig = go.Figure(go.Bar(
+        x=(ordered["change_prev"] * 100).round(1).tolist(), y=ordered["label"].tolist(), orientation="h",
+        marker_color=colours, marker_pattern_shape=["" if c > 0 else "/" for c in ordered["change_prev"]],
+        text=[fmt_points(c) for c in ordered["change_prev"]], textposition="auto",
+        hovertemplate="%{y}: %{x:+.1f} points<extra></extra>"))
+    figure_layout(fig, y_title="", x_title="Change on the previous quarter (percentage points)",
+                  height=max(320, 40 * len(rows) + 120))
+    fig.update_layout(showlegend=False)
+    top = rows.iloc[0]
+    summary = (f"{len(rows)} significant changes for {which} in {period}; the largest: {top['service']} "
+               f"{top['driver']} {fmt_points(top['change_prev'])} (from "
+               f"{fmt_percent1(top['prev_agree_share'])} to {fmt_percent1(top['agree_share'])}). "
+               "Increases are solid, decreases hatched.")
+    table = usa_table(rows, caption=f"Significant changes on the previous quarter, {period}",
+                      columns=[("service", "Service"), ("agency", "Agency"), ("driver", "Driver"),
+                               ("prev_agree_share", "Previous quarter"), ("agree_share", period),
+                               ("change_prev", "Change"), ("p_value_prev", "p-value"), ("n", "n")],
+                      formatters={"prev_agree_share": fmt_percent1, "agree_share": fmt_percent1,
+                                  "change_prev": fmt_points, "p_value_prev": lambda p: f"{p:.4f}",
+                                  "n": fmt_number},
+                      label_columns=["service", "agency", "driver"], table_id="home-movers-table")
+    return chart_block(block_id="home-movers", title=title, summary=summary, definition=definition,
+                       figure=fig, table=table, last_updated=last_updated_text(rows),
+                       height_px=max(320, 40 * len(rows) + 120))
+
+
+def _benchmark_block(db: str) -> Any:
+    rows = federal_index_by_year(db)
+    title = "Federal services against private-sector benchmarks"
+    definition = ("The satisfaction index of all services, pooled by survey answers, each fiscal year, "
+                  "against the American Customer Satisfaction Index (ACSI) for federal government and for "
+                  "the national economy. " + (rows["comparison_note"].iloc[0] if len(rows) else ""))
+    if rows.empty:
+        return chart_block(block_id="home-benchmark", title=title, summary="", definition=definition,
+                           figure=None, table=None, last_updated=None,
+                           empty_message="No satisfaction answers to compare with ACSI yet.")
+    years = [f"FY{y}" for y in rows["fiscal_year"]]
+    fig = go.Figure()
+    for i, (col, name) in enumerate((("service_index", "Federal services (this dashboard)"),
+                                     ("acsi_federal", "ACSI federal government"),
+                                     ("acsi_national", "ACSI national"))):
+        fig.add_trace(go.Scatter(x=years, y=rows[col].tolist(), mode="lines+markers", name=name,
+                                 line={"color": SERIES_COLOURS[i], "dash": SERIES_DASHES[i], "width": 3},
+                                 marker={"symbol": SERIES_SYMBOLS[i], "size": 9}))
+    figure_layout(fig, y_title="Index (0–100)", x_title="Fiscal year")
+    parts = [f"{y} {fmt_decimal(v)}" for y, v in zip(years, rows["service_index"], strict=True)]
+    with_acsi = rows[rows["acsi_federal"].notna()]
+    gap = ""
+    if len(with_acsi):
+        g = with_acsi.iloc[-1]
+        gap = (f" In FY{g['fiscal_year']} the gap to ACSI federal government "
+               f"({fmt_decimal(g['acsi_federal'])}) was {fmt_signed(g['gap_federal'])} points.")
+    summary = f"Federal services' satisfaction index by fiscal year: {', '.join(parts)}.{gap}"
+    table = usa_table(rows.assign(year=years), caption="Federal index against ACSI by fiscal year",
+                      columns=[("year", "Fiscal year"), ("service_index", "Federal index"),
+                               ("acsi_federal", "ACSI federal"), ("gap_federal", "Gap to federal"),
+                               ("acsi_national", "ACSI national"), ("gap_national", "Gap to national"),
+                               ("services", "Services"), ("n", "n")],
+                      formatters={"service_index": fmt_decimal, "acsi_federal": fmt_decimal,
+                                  "gap_federal": fmt_signed, "acsi_national": fmt_decimal,
+                                  "gap_national": fmt_signed, "services": fmt_number, "n": fmt_number},
+                      table_id="home-benchmark-table")
+    return chart_block(block_id="home-benchmark", title=title, summary=summary, definition=definition,
+                       figure=fig, table=table, last_updated=last_updated_text(rows),
+                       notes=[html.P(["See ", html.A("Benchmarks", href="/benchmarks", className="usa-link"),
+                                      " for each service's gap."], className="font-sans-xs")])
+
+
+def build_layout(db: str | None, query: dict[str, Any]) -> html.Div:
+    """The page for one set of query parameters (invalid ones fall back with a notice)."""
+    intro_lead = ("How federal High Impact Service Providers perform against their customer-service "
+                  "standards (Executive Order 13571, OMB Circular A-11 Section 280): standards met, trust, "
+                  "services off track, and how they moved.")
+    try:
+        headlines = quarter_headlines(db)
+    except WarehouseMissing:
+        return html.Div([
+            *page_intro("Government-wide overview", show_synthetic_notice=False, lead=intro_lead),
+            empty_state(NO_WAREHOUSE_TEXT)])
+    periods = headlines.sort_values("period_start", ascending=False)["period"].tolist()
+    spec = {"quarter": FilterSpec("Quarter", periods[0] if periods else "", periods),
+            "driver": FilterSpec("Driver", "all", ["all", *DRIVERS])}
+    values, notices = read_filters(query, spec)
+    period, driver = values["quarter"], values["driver"]
+    children: list[Any] = [*page_intro("Government-wide overview",
+                                       show_synthetic_notice=any_synthetic(headlines), lead=intro_lead)]
+    if not periods:
+        children.append(empty_state("No figures yet: no standards or surveys have been loaded."))
+        return html.Div(className="line-height-sans-5", children=children)
+    children.append(filter_form(PATH, [
+        select_control("quarter", "Fiscal quarter", periods, period),
+        select_control("driver", "Driver (significant movers)",
+                       [("all", "All drivers"), *[(d, d.capitalize()) for d in DRIVERS]], driver),
+    ]))
+    if notices:
+        children.append(notices_alert(notices))
+    row = headlines[headlines["period"] == period].iloc[0]
+    fiscal_year = int(period[2:6])
+    children += [
+        html.H2(f"Headlines, {period}", className="margin-top-4"),
+        _tiles(row),
+        html.P(f"Last updated: {last_updated_text(headlines[headlines['period'] == period]) or 'not known'}",
+               className="font-sans-xs text-base-dark"),
+        _channel_block(db, period),
+        _driver_heatmap(db, fiscal_year),
+        _standards_heatmap(db, fiscal_year),
+        _movers_block(db, period, driver),
+        _benchmark_block(db),
+        html.H2("By agency"),
+        html.P("Open an agency's page for its services, standards, goals and initiatives."),
+        html.Ul(className="usa-list", children=[
+            html.Li(html.A(name, href=f"/agency/{aid}", className="usa-link"))
+            for aid, name in _agency_links(db)]),
+    ]
+    return html.Div(className="line-height-sans-5", children=children)
+
+
+def _agency_links(db: str) -> list[tuple[str, str]]:
+    from metrics.directory import agencies
+
+    frame = agencies(db)
+    names = frame["bureau"].fillna(frame["department"])
+    return sorted(zip(frame["agency_id"], names, strict=True), key=lambda p: p[1])
+
+
+def layout(**query: Any) -> html.Div:
+    return build_layout(current_db(), query)

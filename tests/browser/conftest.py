@@ -140,7 +140,9 @@ def page(browser, live_server, page_problems):
     """A fresh desktop-size page. The test fails if the page logged a console error, threw, or
     had a request fail (network error or HTTP status >= 400), unless ``page_problems.allow``
     expected it."""
-    context = browser.new_context(viewport=DESKTOP, base_url=live_server)
+    # bypass_csp: the app's Content-Security-Policy forbids inline scripts; axe-core is injected
+    # by the test, not served by the app.
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server, bypass_csp=True)
     pg = context.new_page()
     pg.set_default_timeout(15_000)
 

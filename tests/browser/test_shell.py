@@ -51,6 +51,7 @@ def test_page_renders(page, dash_ready, path, title, h1, nav_label):
         "Overview": "/",
         "Benchmarks": "/benchmarks",
         "Data": "/data",
+        "Reporting": "/reporting",
         "Methodology": "/methodology",
         "Accessibility": "/accessibility",
     }
@@ -166,18 +167,19 @@ def test_chart_table_holds_the_figure_numbers(page, dash_ready):
     open_page(page, dash_ready, "/")
     figure = page.evaluate(
         """() => {
-            const gd = document.querySelector('#home-example-chart .js-plotly-plot');
+            const gd = document.querySelector('#home-channels-chart .js-plotly-plot');
             return gd.data.map(t => ({type: t.type, x: Array.from(t.x), y: Array.from(t.y)}));
         }"""
     )
     assert len(figure) == 1 and figure[0]["type"] == "bar"
     from_figure = list(zip(figure[0]["x"], figure[0]["y"], strict=True))
 
-    table = page.locator("#home-example-table")
+    page.locator("#home-channels details.table-toggle summary").click()  # the numbers-as-table toggle
+    table = page.locator("#home-channels-table")
     assert table.locator("caption").inner_text().strip()
     rows = table.locator("tbody tr")
     from_table = [
-        (row.locator("th").inner_text().strip(), row.locator("td").inner_text().strip())
+        (row.locator("th").inner_text().strip(), row.locator("td").first.inner_text().strip())
         for row in rows.all()
     ]
     assert len(from_table) == len(from_figure) > 0
@@ -187,7 +189,7 @@ def test_chart_table_holds_the_figure_numbers(page, dash_ready):
         assert tab_value == f"{fig_value}%"
 
     # The chart's accessible name states the same numbers, and sits in a <figure>.
-    wrapper = page.locator('figure [role="img"]').filter(has=page.locator("#home-example-chart"))
+    wrapper = page.locator('figure [role="img"]').filter(has=page.locator("#home-channels-chart"))
     assert wrapper.count() == 1
     summary = wrapper.get_attribute("aria-label")
     for label, value in from_figure:

@@ -1,0 +1,240 @@
+"""Agency view (``/agency/<agency_id>``) for agency managers.
+
+Each service's standards with status, one standard's trend against its target and at-risk band,
+the channel breakdown, GPRA goal progress, and signature-initiative milestones. Filters (period,
+standard) live in the URL. An unknown agency id gets an explicit "no such agency" page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import plotly.graph_objects as go
+from dash import html
+
+from dashboard.components import (
+    PALETTE,
+    FilterSpec,
+    any_synthetic,
+    chart_block,
+    current_db,
+    empty_state,
+    figure_layout,
+    filter_form,
+    fmt_date,
+    fmt_number,
+    fmt_percent,
+    fmt_percent1,
+    last_updated_text,
+    no_warehouse_page,
+    notices_alert,
+    page_intro,
+    read_filters,
+    select_control,
+    status_badge,
+    usa_table,
+)
+from dashboard.views import period_options, standard_trend_block, standards_table_block
+from metrics.channels import agency_channels
+from metrics.db import WarehouseMissing
+from metrics.directory import agencies, services
+from metrics.scorecard import goal_progress, initiative_milestones
+from metrics.standards import standards_status
+
+
+def _agency_row(agency_id: str | None) -> dict | None:
+    db = current_db()
+    frame = agencies(db)
+    found = frame[frame["agency_id"] == agency_id]
+    return None if found.empty else found.iloc[0].to_dict()
+
+
+def _name(row: dict) -> str:
+    return row["bureau"] if isinstance(row.get("bureau"), str) and row["bureau"] else row["department"]
+
+
+def title(agency_id: str | None = None, **_: Any) -> str:
+    """The page title, also written server-side by dashboard.app (callable titles)."""
+    try:
+        row = _agency_row(agency_id)
+    except Exception:  # noqa: BLE001 - a title must never fail the page
+        row = None
+    return f"{_name(row)} – ServiceStat" if row else "No such agency – ServiceStat"
+
+
+dash.register_page(
+    __name__,
+    path_template="/agency/<agency_id>",
+    name="Agency",
+    title=title,
+    description="An agency's services against their standards, goals, channels and initiatives.",
+)
+
+
+def _no_such_agency(db: str | None, agency_id: str | None) -> html.Div:
+    frame = agencies(db)
+    names = frame["bureau"].fillna(frame["department"])
+    return html.Div(className="line-height-sans-5", children=[
+        html.H1("No such agency"),
+        html.Div(className="usa-alert usa-alert--warning margin-y-3", children=html.Div(
+            className="usa-alert__body", children=html.P(
+                f"There is no agency with the id “{agency_id}”. Check the address, or choose an "
+                "agency below.",
+                className="usa-alert__text"))),
+        html.P(["Go to the ", html.A("government-wide overview", href="/", className="usa-link"), "."]),
+        html.H2("Agencies"),
+        html.Ul(className="usa-list", children=[
+            html.Li(html.A(n, href=f"/agency/{a}", className="usa-link"))
+            for a, n in sorted(zip(frame["agency_id"], names, strict=True), key=lambda p: p[1])]),
+    ])
+
+
+def _channels_block(db: str, agency_id: str, period: str, grain: str) -> Any:
+    rows = agency_channels(db, grain)
+    rows = rows[(rows["agency_id"] == agency_id) & (rows["period"] == period)]
+    named = rows[rows["channel"] != "all"]
+    title = f"Channels, {period}"
+    definition = ("Transactions by the channel customers used (online, phone, in person, mail) as a share "
+                  "of the agency's transactions in the period, and the trust agree share of survey answers "
+                  "by channel, the agency's services pooled.")
+    if named.empty or named["events"].isna().all():
+        return chart_block(block_id="agency-channels", title=title, summary="", definition=definition,
+                           figure=None, table=None, last_updated=last_updated_text(rows),
+                           empty_message=f"No transactions by channel for {period}.")
+    labels = named["channel_label"].tolist()
+    fig = go.Figure(go.Bar(x=labels, y=named["share_of_events"].tolist(), marker_color=PALETTE["blue"],
+                           text=[fmt_percent(v) for v in named["share_of_events"]], textposition="outside",
+                           hovertemplate="%{x}: %{y:.0%} of transactions<extra></extra>"))
+    figure_layout(fig, y_title="Share of transactions", x_title="Channel", percent=True)
+    fig.update_yaxes(range=[0, 1.1])
+    fig.update_layout(showlegend=False)
+    summary = (f"Share of the agency's transactions by channel, {period}: "
+               + ", ".join(f"{lab} {fmt_percent(v)}" for lab, v in
+                           zip(labels, named["share_of_events"], strict=True)) + ".")
+    table = usa_table(rows, caption=f"Transactions and trust by channel, {period}",
+                      columns=[("channel_label", "Channel"), ("events", "Transactions"),
+                               ("share_of_events", "Share of transactions"), ("trust_share", "Trust (agree)"),
+                               ("trust_ci_low", "95% interval from"), ("trust_ci_high", "95% interval to"),
+                               ("n", "n (survey answers)")],
+                      formatters={"events": fmt_number, "share_of_events": fmt_percent,
+                                  "trust_share": fmt_percent1, "trust_ci_low": fmt_percent1,
+                                  "trust_ci_high": fmt_percent1, "n": fmt_number},
+                      table_id="agency-channels-table")
+    return chart_block(block_id="agency-channels", title=title, summary=summary, definition=definition,
+                       figure=fig, table=table, last_updated=last_updated_text(rows))
+
+
+def _goals_block(db: str, agency: dict) -> Any:
+    goals = goal_progress(db)
+    names = {agency.get("department"), agency.get("bureau")}
+    rows = goals[goals["agency"].isin(names) & goals["actual"].notna()]
+    rows = rows.sort_values(["goal_id", "fiscal_year"])
+    title = "GPRA performance goals"
+    definition = ("Goals from the agency's strategic plan and Annual Performance Report (data/goals.yaml): "
+                  "the actual against the target each fiscal year (met / not met by the goal's direction) "
+                  "and the progress from the baseline (0% at the baseline, 100% at the target).")
+    if rows.empty:
+        return chart_block(block_id="agency-goals", title=title, summary="", definition=definition,
+                           figure=None, table=None, last_updated=None,
+                           empty_message="No GPRA goal of this agency has an actual in the warehouse.")
+    counts = rows["status"].value_counts()
+    summary = (f"{len(rows)} goal-years with an actual: "
+               + ", ".join(f"{int(v)} {k}" for k, v in counts.items()) + ".")
+    unit_fmt = (lambda v: fmt_percent1(v)) if (rows["unit"] == "share").all() else fmt_number
+    table = usa_table(rows.assign(year=[f"FY{y}" for y in rows["fiscal_year"]]),
+                      caption="GPRA goals: actual against target by fiscal year",
+                      columns=[("indicator", "Indicator"), ("year", "Fiscal year"), ("target", "Target"),
+                               ("actual", "Actual"), ("progress", "Progress from baseline"), ("n", "n"),
+                               ("status", "Status")],
+                      formatters={"target": unit_fmt, "actual": unit_fmt, "progress": fmt_percent,
+                                  "n": fmt_number, "status": status_badge},
+                      label_columns=["indicator", "year"], table_id="agency-goals-table")
+    return chart_block(block_id="agency-goals", title=title, summary=summary, definition=definition,
+                       figure=None, table=table, last_updated=last_updated_text(rows))
+
+
+def _initiatives_block(db: str, service_ids: set[str]) -> Any:
+    rows = initiative_milestones(db)
+    rows = rows[rows["service_id"].isin(service_ids)] if len(rows) else rows
+    title = "Signature initiatives and action plans"
+    definition = ("Milestones of the agency's signature initiatives and action plans "
+                  "(data/initiatives.yaml), each with its due date and state; late: done after its due "
+                  "date, or not done and overdue. "
+                  "The last column gives the latest status of the standards the initiative addresses.")
+    if rows.empty:
+        return chart_block(block_id="agency-initiatives", title=title, summary="", definition=definition,
+                           figure=None, table=None, last_updated=None,
+                           empty_message="No initiatives or action plans are declared for this "
+                           "agency's services.")
+    rows = rows.assign(state=[s.replace("_", " ") for s in rows["milestone_status"]],
+                       on_time=["late" if late else "on time" for late in rows["late"]])
+    late = int(rows["late"].sum())
+    summary = f"{len(rows)} milestones in {rows['initiative_id'].nunique()} initiatives; {late} late."
+    table = usa_table(rows, caption="Initiative milestones",
+                      columns=[("milestone", "Milestone"), ("title", "Initiative"), ("due", "Due"),
+                               ("state", "State"), ("done_on", "Done on"), ("on_time", "On time"),
+                               ("standards_latest", "Standards now")],
+                      formatters={"due": fmt_date, "done_on": fmt_date, "state": status_badge,
+                                  "on_time": status_badge},
+                      label_columns=["milestone", "title", "state", "on_time", "standards_latest"],
+                      table_id="agency-initiatives-table")
+    return chart_block(block_id="agency-initiatives", title=title, summary=summary, definition=definition,
+                       figure=None, table=table, last_updated=None)
+
+
+def build_layout(db: str | None, agency_id: str | None, query: dict[str, Any]) -> html.Div:
+    """The page for one agency and one set of query parameters."""
+    agency = _agency_row(agency_id)
+    if agency is None:
+        return _no_such_agency(db, agency_id)
+    name = _name(agency)
+    svc = services(db)
+    svc = svc[svc["agency_id"] == agency_id]
+    quarter = standards_status(db, "quarter")
+    year = standards_status(db, "year")
+    quarter = quarter[quarter["agency_id"] == agency_id]
+    year = year[year["agency_id"] == agency_id]
+    periods = period_options(quarter, year)
+    standards = quarter.drop_duplicates("standard_id").sort_values("standard")
+    default_period = next((v for v, _ in periods if " Q" in v), periods[0][0] if periods else "")
+    spec = {"period": FilterSpec("Period", default_period, [v for v, _ in periods]),
+            "standard": FilterSpec("Standard", standards["standard_id"].iloc[0] if len(standards) else "",
+                                   standards["standard_id"].tolist())}
+    values, notices = read_filters(query, spec)
+    period, standard_id = values["period"], values["standard"]
+    grain = "quarter" if " Q" in period else "year"
+    status = quarter if grain == "quarter" else year
+    children: list[Any] = page_intro(
+        name, show_synthetic_notice=any_synthetic(quarter, year),
+        lead=f"{agency['department']}: {len(svc)} High Impact Service Provider "
+             f"service{'s' if len(svc) != 1 else ''} — " + ", ".join(svc["name"]) + ".")
+    if periods:
+        children.append(filter_form(f"/agency/{agency_id}", [
+            select_control("period", "Period", periods, period),
+            select_control("standard", "Standard (trend chart)",
+                           list(zip(standards["standard_id"], standards["standard"], strict=True)),
+                           standard_id),
+        ]))
+    if notices:
+        children.append(notices_alert(notices))
+    if not periods:
+        children.append(empty_state("No standards of this agency have figures in the warehouse yet."))
+    else:
+        children += [
+            standards_table_block(status, block_id="agency-standards", period=period, show_service=True),
+            standard_trend_block(status, block_id="agency-trend", standard_id=standard_id),
+            _channels_block(db, agency_id, period, grain),
+        ]
+    children += [_goals_block(db, agency), _initiatives_block(db, set(svc["service_id"]))]
+    children += [html.H2("Services"), html.Ul(className="usa-list", children=[
+        html.Li(html.A(n, href=f"/service/{s}", className="usa-link"))
+        for s, n in zip(svc["service_id"], svc["name"], strict=True)])]
+    return html.Div(className="line-height-sans-5", children=children)
+
+
+def layout(agency_id: str | None = None, **query: Any) -> html.Div:
+    try:
+        return build_layout(current_db(), agency_id, query)
+    except WarehouseMissing:
+        return no_warehouse_page("Agency")

@@ -1,0 +1,125 @@
+"""Page sections shared by the agency and service pages (standards table and trend, periods).
+
+Drawing only: every figure comes from a metrics function; nothing here queries or judges.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.components import (
+    PALETTE,
+    chart_block,
+    figure_layout,
+    fmt_number,
+    fmt_percent,
+    fmt_percent1,
+    fmt_value,
+    is_missing,
+    last_updated_text,
+    status_badge,
+    usa_table,
+)
+
+
+def period_options(status: pd.DataFrame, years: pd.DataFrame) -> list[tuple[str, str]]:
+    """(value, label) for the period select: fiscal years and their quarters, newest first."""
+    options: list[tuple[str, str]] = []
+    quarters = status.drop_duplicates("period").sort_values("period_start", ascending=False)
+    for fy in sorted(set(years["period"]), reverse=True):
+        options.append((fy, f"{fy} (whole fiscal year)"))
+        for period in quarters["period"]:
+            if period.startswith(fy + " "):
+                options.append((period, period))
+    return options
+
+
+def grain_of(period: str) -> str:
+    """'year' for "FY2025", 'quarter' for "FY2025 Q3"."""
+    return "quarter" if " Q" in period else "year"
+
+
+def _figure_text(row: Any) -> str:
+    if not is_missing(row.share_within):
+        return fmt_percent1(row.share_within)
+    return fmt_value(row.value, row.value_unit)
+
+
+def standards_table_block(status: pd.DataFrame, *, block_id: str, period: str, show_service: bool
+                          ) -> Any:
+    """Each standard's figure, target, n and status (icon and word) in one period."""
+    rows = status[status["period"] == period].sort_values(["service", "standard"])
+    columns = [("standard", "Standard")]
+    if show_service:
+        columns.append(("service", "Service"))
+    rows = rows.assign(
+        figure=[_figure_text(r) for r in rows.itertuples()],
+        target=[fmt_percent(r.target_share) if not is_missing(r.target_share)
+                else f"{fmt_value(r.threshold, r.value_unit)}" for r in rows.itertuples()],
+    )
+    columns += [("channel", "Channel"), ("figure", "Result"), ("target", "Target"), ("n", "n"),
+                ("status", "Status")]
+    counts = rows["status"].value_counts()
+    summary = (f"{len(rows)} standards in {period}: "
+               + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in
+                           ("on track", "at risk", "off track", "insufficient data", "not reported")) + ".")
+    table = usa_table(rows, caption=f"Standards and their status, {period}", columns=columns,
+                      formatters={"n": fmt_number, "status": status_badge},
+                      label_columns=["standard", "service", "channel", "target"],
+                      table_id=f"{block_id}-table")
+    return chart_block(
+        block_id=block_id, title="Standards and their status", summary=summary,
+        definition="Each service standard declared in data/standards.yaml, judged for the period: the "
+        "share of transactions served within the standard's threshold (or the reported value) against its "
+        "target. On track: at or above target; at risk: within the at-risk band below it; off track: "
+        "below that; insufficient data: fewer observations than the standard's minimum n; not reported: "
+        "no figure for the period.",
+        figure=None, table=table, last_updated=last_updated_text(rows),
+        empty_message=None if len(rows) else f"No standards are in force with figures for {period}.",
+    )
+
+
+def standard_trend_block(status: pd.DataFrame, *, block_id: str, standard_id: str) -> Any:
+    """One standard over time against its target line and the at-risk band below it."""
+    rows = status[status["standard_id"] == standard_id].sort_values("period_start")
+    name = rows["standard"].iloc[0] if len(rows) else standard_id
+    title = f"Trend against the target: {name}"
+    definition = ("The standard's result in each period. The dark line is the target; the shaded band "
+                  "below it is the at-risk band (a result inside it is at risk, below it off track).")
+    if rows.empty:
+        return chart_block(block_id=block_id, title=title, summary="", definition=definition, figure=None,
+                           table=None, last_updated=None,
+                           empty_message="This standard has no figures in the warehouse yet.")
+    on_share = rows["target_share"].notna().any()
+    y = rows["share_within"] if on_share else rows["value"]
+    target = rows["target_share"] if on_share else rows["threshold"]
+    x = rows["period"].tolist()
+    fig = go.Figure()
+    if on_share:
+        low = (rows["target_share"] - rows["at_risk_band"]).tolist()
+        fig.add_trace(go.Scatter(x=x, y=target.tolist(), mode="lines", line={"width": 0},
+                                 hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty",
+                                 fillcolor=PALETTE["band"], name="At-risk band", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=target.tolist(), mode="lines", name="Target",
+                             line={"color": PALETTE["target"], "dash": "dash", "width": 2}))
+    fig.add_trace(go.Scatter(x=x, y=y.tolist(), mode="lines+markers", name="Result",
+                             line={"color": PALETTE["blue"], "width": 3}, marker={"size": 8}))
+    unit = rows["value_unit"].iloc[0]
+    figure_layout(fig, y_title="Share within the threshold" if on_share else f"Value ({unit})",
+                  x_title="Period", percent=bool(on_share))
+    fmt = fmt_percent1 if on_share else (lambda v: fmt_value(v, unit))
+    table_rows = rows.assign(result=y.values, goal=target.values)
+    table = usa_table(table_rows, caption=f"{name}: result, target and status by period",
+                      columns=[("period", "Period"), ("result", "Result"), ("goal", "Target"), ("n", "n"),
+                               ("status", "Status")],
+                      formatters={"result": fmt, "goal": fmt, "n": fmt_number, "status": status_badge},
+                      table_id=f"{block_id}-table")
+    last = rows.iloc[-1]
+    summary = (f"{name}: {fmt(y.iloc[-1])} in {last['period']} against a target of {fmt(target.iloc[-1])} "
+               f"({last['status']}); first period {x[0]}: {fmt(y.iloc[0])}.")
+    return chart_block(block_id=block_id, title=title, summary=summary, definition=definition, figure=fig,
+                       table=table, last_updated=last_updated_text(rows))
