@@ -19,6 +19,11 @@ import dash
 import flask
 from werkzeug.exceptions import NotFound
 
+from dashboard import api, auth, security
+from dashboard.auth import account_html
+from dashboard.downloads import register_downloads
+from metrics.access import PUBLIC, set_default_viewer
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
 USWDS_DIST = REPO_ROOT / "node_modules" / "@uswds" / "uswds" / "dist"
@@ -28,11 +33,12 @@ USWDS_SERVED_FOLDERS = frozenset({"css", "js", "img", "fonts"})
 SITE_NAME = "ServiceStat"
 NOT_FOUND_TITLE = f"Page not found – {SITE_NAME}"
 
-#: Primary navigation: (label, path). Pages that do not exist yet show the 404 page.
+#: Primary navigation: (label, path).
 NAV_ITEMS: tuple[tuple[str, str], ...] = (
     ("Overview", "/"),
     ("Benchmarks", "/benchmarks"),
     ("Data", "/data"),
+    ("Reporting", "/reporting"),
     ("Methodology", "/methodology"),
     ("Accessibility", "/accessibility"),
 )
@@ -40,6 +46,8 @@ NAV_ITEMS: tuple[tuple[str, str], ...] = (
 # Placeholders filled per request by ServiceStatDash.interpolate_index (Dash leaves unknown
 # {%...%} keys alone). Kept out of Dash's own key names.
 _NAV_KEY = "{%servicestat_primary_nav%}"
+#: Who is signed in, and sign-in/sign-out (dashboard.auth.account_html); empty on the public site.
+ACCOUNT_KEY = "{%servicestat_account%}"
 
 _LOCK_ICON = (
     '<span class="icon-lock">'
@@ -115,6 +123,9 @@ INDEX_STRING = (
 
   <div class="usa-overlay"></div>
   <header class="usa-header usa-header--basic">
+    """
+    + ACCOUNT_KEY
+    + """
     <div class="usa-nav-container">
       <div class="usa-navbar">
         <div class="usa-logo">
@@ -208,6 +219,25 @@ def find_page(path: str) -> dict | None:
     return None
 
 
+def _callable_title(page: dict, path: str, fallback: str) -> str:
+    """A page's computed title for ``path`` (its path variables as Dash passes them); the site
+    title if the page cannot compute one."""
+    template = page.get("path_template")
+    variables: dict[str, str] = {}
+    if template:
+        names = re.findall(r"<([^>]+)>", template)
+        match = re.match(_template_regex(_normalise_path(template)).pattern.replace("[^/]+", "([^/]+)"),
+                         _normalise_path(path))
+        if match:
+            from urllib.parse import unquote
+
+            variables = {n: unquote(v) for n, v in zip(names, match.groups(), strict=False)}
+    try:
+        return str(page["title"](**variables))
+    except Exception:  # noqa: BLE001 - a title must never break the page
+        return fallback
+
+
 def _not_found_page() -> dict | None:
     for module, page in dash.page_registry.items():
         if module.split(".")[-1] == "not_found_404":
@@ -247,10 +277,10 @@ class ServiceStatDash(dash.Dash):
         else:
             title = page["title"]
         if callable(title):  # Dash allows titles computed from path variables
-            title = self.title
+            title = _callable_title(page, path, self.title)
         kwargs["title"] = html_lib.escape(str(title))
         rendered = super().interpolate_index(**kwargs)
-        return rendered.replace(_NAV_KEY, primary_nav_html(path))
+        return rendered.replace(_NAV_KEY, primary_nav_html(path)).replace(ACCOUNT_KEY, account_html())
 
 
 def _register_uswds_route(server: flask.Flask) -> None:
@@ -288,14 +318,24 @@ def _register_not_found_status(app: dash.Dash) -> None:
         return response
 
 
-def create_app(db_path: str | None = None) -> dash.Dash:
-    """Build the ServiceStat Dash app; ``db_path`` is the DuckDB warehouse the pages will read."""
+def create_app(db_path: str | None = None, *, public: bool = False) -> dash.Dash:
+    """Build the ServiceStat Dash app; ``db_path`` is the DuckDB warehouse the pages will read.
+
+    ``public``: the public site only (``servicestat serve --public``): no sign-in routes, every
+    request reads as the public. Otherwise agency and OMB staff may sign in (dashboard.auth).
+    """
+    # Anything read outside a request (or before the viewer is set) reads as the public: fail safe.
+    set_default_viewer(PUBLIC)
     app = ServiceStatDash(
         "dashboard",
         use_pages=True,
         pages_folder=str(PAGES_FOLDER),
         title=SITE_NAME,
         update_title=None,
+        # Pages draw from the URL alone and define no callbacks of their own. Without this, Dash's
+        # first request calls every page's layout with no arguments to build a validation layout
+        # (seconds of queries, and every page's content shipped inside each page's HTML config).
+        suppress_callback_exceptions=True,
         index_string=INDEX_STRING,
     )
     app.server.config["SERVICESTAT_DB"] = db_path
@@ -303,4 +343,8 @@ def create_app(db_path: str | None = None) -> dash.Dash:
     app.layout = dash.page_container
     _register_uswds_route(app.server)
     _register_not_found_status(app)
+    register_downloads(app.server)
+    auth.install(app.server, public=public)
+    security.install(app)
+    app.server.register_blueprint(api.blueprint)
     return app

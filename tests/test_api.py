@@ -1,0 +1,157 @@
+"""The open API: tables, filters, paging, CSV, parameter checks, the OpenAPI description, the archive."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metrics.access import OMB, viewing
+from tests.conftest import query
+from tests.web_support import demo_db, make_app, make_users, signed_in_client
+
+__all__ = ["demo_db"]
+
+ENDPOINTS = ["agencies", "services", "standards", "status", "survey-scores", "goals", "benchmarks",
+             "reporting"]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, demo_db: Path):
+    folder = tmp_path_factory.mktemp("api")
+    make_users(folder / "users.yaml")
+    return make_app(demo_db, folder)
+
+
+@pytest.fixture(scope="module")
+def omb(app):
+    return signed_in_client(app, "omb-user")
+
+
+@pytest.fixture(scope="module")
+def anonymous(app):
+    return app.server.test_client()
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_every_endpoint_answers_json_for_everyone(anonymous, omb, name):
+    for client in (anonymous, omb):
+        response = client.get(f"/api/v1/{name}?limit=5")
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        body = response.get_json()
+        assert set(body) == {"data", "meta"}
+        assert body["meta"]["count"] == len(body["data"]) <= 5
+        assert body["meta"]["total"] >= body["meta"]["count"]
+
+
+def test_agencies_and_services_match_the_warehouse(omb, demo_db):
+    agencies = omb.get("/api/v1/agencies?limit=1000").get_json()
+    direct = [r[0] for r in query(demo_db, "SELECT agency_id FROM agencies ORDER BY agency_id")]
+    assert [r["agency_id"] for r in agencies["data"]] == direct
+    assert agencies["meta"]["total"] == len(direct)
+    services = omb.get("/api/v1/services?agency=dos-ca").get_json()
+    direct = [r[0] for r in query(demo_db, "SELECT service_id FROM services WHERE agency_id = ?"
+                                           " ORDER BY service_id", ["dos-ca"])]
+    assert [r["service_id"] for r in services["data"]] == direct and direct
+
+
+def test_paging_walks_every_row_once(omb, demo_db):
+    total = query(demo_db, "SELECT count(*) FROM services")[0][0]
+    seen, url, pages = [], "/api/v1/services?limit=7", 0
+    while url:
+        body = omb.get(url).get_json()
+        assert body["meta"]["total"] == total
+        seen += [r["service_id"] for r in body["data"]]
+        url = body["meta"]["next"]
+        url = url and url.replace("http://localhost", "")
+        pages += 1
+    assert pages == -(-total // 7)
+    assert sorted(seen) == sorted(r[0] for r in query(demo_db, "SELECT service_id FROM services"))
+    last = omb.get(f"/api/v1/services?limit=7&offset={7 * (pages - 1)}").get_json()["meta"]
+    assert last["next"] is None and "offset=" in last["previous"]
+
+
+def test_status_filters_by_fiscal_quarter_like_the_period_label(omb, demo_db):
+    """The API derives fiscal year and quarter from the period's start; the metrics layer's own
+    label (FY2024 Q2) is the independent check."""
+    from metrics.standards import standards_status
+
+    with viewing(OMB):
+        frame = standards_status(str(demo_db), "quarter")
+    expected = frame[(frame["period"] == "FY2024 Q2") & (frame["agency_id"] == "dos-ca")]
+    assert len(expected), "the demo has FY2024 Q2 figures for dos-ca"
+    body = omb.get("/api/v1/status?fiscal_year=2024&quarter=2&agency=dos-ca&limit=1000").get_json()
+    assert body["meta"]["total"] == len(expected)
+    assert {r["period"] for r in body["data"]} == {"FY2024 Q2"}
+    assert sorted(r["standard_id"] for r in body["data"]) == sorted(expected["standard_id"])
+
+
+def test_csv_has_the_same_rows_as_json(omb):
+    url = "/api/v1/services?agency=dos-ca"
+    rows = omb.get(url).get_json()["data"]
+    response = omb.get(url + "&format=csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    frame = pd.read_csv(io.StringIO(response.get_data(as_text=True)))
+    assert frame["service_id"].tolist() == [r["service_id"] for r in rows]
+    assert response.headers["X-Total-Count"] == str(len(rows))
+
+
+@pytest.mark.parametrize(("url", "parameter"), [
+    ("/api/v1/status?colour=blue", "colour"),
+    ("/api/v1/status?limit=0", "limit"),
+    ("/api/v1/status?limit=1001", "limit"),
+    ("/api/v1/status?limit=ten", "limit"),
+    ("/api/v1/status?offset=-1", "offset"),
+    ("/api/v1/status?fiscal_year=2024.5", "fiscal_year"),
+    ("/api/v1/status?fiscal_year=99999999999999999999", "fiscal_year"),
+    ("/api/v1/status?quarter=5", "quarter"),
+    ("/api/v1/status?grain=week", "grain"),
+    ("/api/v1/survey-scores?agency=nasa", "agency"),
+    ("/api/v1/benchmarks?service=%27%3B%20DROP%20TABLE%20services%3B--", "service"),
+    ("/api/v1/agencies?format=xml", "format"),
+    ("/api/v1/agencies?limit=1&limit=2", "limit"),
+    ("/api/v1/archive?x=1", "x"),
+])
+def test_bad_parameters_are_400_naming_the_parameter(anonymous, url, parameter):
+    response = anonymous.get(url)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["parameter"] == parameter and parameter in error["message"]
+
+
+def test_unknown_endpoint_and_method_are_json(anonymous):
+    response = anonymous.get("/api/v1/nothing-here")
+    assert response.status_code == 404 and response.get_json()["error"]["status"] == 404
+    response = anonymous.post("/api/v1/status")
+    assert response.status_code in (404, 405) and "error" in response.get_json()
+
+
+def test_openapi_describes_each_endpoint_and_its_parameters(anonymous):
+    doc = anonymous.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    for name in ENDPOINTS:
+        operation = doc["paths"][f"/api/v1/{name}"]["get"]
+        documented = {p["name"] for p in operation["parameters"]}
+        # The 400 for an unknown parameter lists what the endpoint takes: the same set.
+        message = anonymous.get(f"/api/v1/{name}?zzz=1").get_json()["error"]["message"]
+        accepted = set(message.split(" takes ", 1)[1].split(", "))
+        assert documented == accepted, name
+    agencies = next(p for p in doc["paths"]["/api/v1/services"]["get"]["parameters"] if p["name"] == "agency")
+    assert "dos-ca" in agencies["schema"]["enum"]
+    assert "/api/v1/submissions" in doc["paths"]
+
+
+def test_archive_lists_and_serves_files_read_only(anonymous, demo_db):
+    root = Path(str(demo_db) + ".archive")
+    (root / "FY2025-Q3" / "v1").mkdir(parents=True, exist_ok=True)
+    (root / "FY2025-Q3" / "v1" / "manifest.json").write_text('{"quarter": "FY2025 Q3"}')
+    (demo_db.parent / "secret.txt").write_text("outside the archive")
+    listing = anonymous.get("/api/v1/archive").get_json()
+    assert [f["path"] for f in listing["data"]] == ["FY2025-Q3/v1/manifest.json"]
+    response = anonymous.get("/api/v1/archive/FY2025-Q3/v1/manifest.json")
+    assert response.status_code == 200 and response.get_json() == {"quarter": "FY2025 Q3"}
+    for bad in ("../secret.txt", "FY2025-Q3/../../secret.txt", "%2e%2e/secret.txt", "FY2025-Q3/v1/none.json"):
+        assert anonymous.get(f"/api/v1/archive/{bad}").status_code == 404, bad
+    assert anonymous.post("/api/v1/archive/FY2025-Q3/v1/manifest.json").status_code in (404, 405)
