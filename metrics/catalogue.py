@@ -146,7 +146,8 @@ def survey_questions(data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFram
 
 _FRESHNESS_SQL = """
 WITH facts AS (
-    SELECT DISTINCT service_id, 'service-events' AS kind, load_id FROM service_events
+    -- the daily rollup names the loads behind each day: the same answer as the events, at any size
+    SELECT DISTINCT service_id, 'service-events' AS kind, unnest(load_ids) AS load_id FROM service_daily
     UNION ALL
     SELECT DISTINCT service_id, 'metric-observations', load_id FROM metric_observations
     UNION ALL
