@@ -189,7 +189,7 @@ def fmt_points(value: object, digits: int = 1) -> str:
     """A change in a share as signed percentage points: 0.021 -> "+2.1 points"."""
     if is_missing(value):
         return NO_DATA
-    points = float(value) * 100
+    points = round(float(value) * 100, digits)  # the sign of what is printed: never "−0.0"
     sign = "+" if points > 0 else ("−" if points < 0 else "")
     return f"{sign}{abs(points):.{digits}f} points"
 
@@ -210,7 +210,7 @@ def fmt_signed(value: object, digits: int = 1) -> str:
     """A signed difference: 2.43 -> "+2.4", -1.2 -> "−1.2"."""
     if is_missing(value):
         return NO_DATA
-    number = float(value)
+    number = round(float(value), digits)  # the sign of what is printed: never "−0.0"
     sign = "+" if number > 0 else ("−" if number < 0 else "")
     return f"{sign}{abs(number):,.{digits}f}"
 
