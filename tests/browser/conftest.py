@@ -176,6 +176,15 @@ def page(browser, live_server, page_problems):
         pytest.fail(_problem_report(problems), pytrace=False)
 
 
+@pytest.fixture
+def patient(page):
+    """The page, waiting up to 60 s instead of 15 before giving up: for modules whose pages build
+    every export or chart cold on a shared machine (no assertion is about time). Opt in with
+    ``pytest.mark.usefixtures("patient")``."""
+    page.set_default_timeout(60_000)
+    return page
+
+
 def _problem_report(problems: list[str]) -> str:
     return "page problems:\n  " + "\n  ".join(problems)
 

@@ -24,13 +24,8 @@ from tests.browser.page_checks import (
     table_headers,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient")]
 
-
-@pytest.fixture(autouse=True)
-def _patient(page):
-    """The machine is shared: wait longer before giving up (no assertion is about time)."""
-    page.set_default_timeout(60_000)
 
 PATH = "/benchmarks"
 TITLE = "Benchmarks – ServiceStat"
