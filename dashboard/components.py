@@ -620,3 +620,24 @@ NO_WAREHOUSE_TEXT = ("No data yet: the warehouse has not been built. Run `servic
 def no_warehouse_page(title: str) -> html.Div:
     """What a page shows when there is no warehouse file yet: its heading and an explicit message."""
     return html.Div([*page_intro(title, show_synthetic_notice=False), empty_state(NO_WAREHOUSE_TEXT)])
+
+
+def link_list(links: Sequence[tuple[str, str]]) -> html.Ul:
+    """A USWDS list of (label, href) links."""
+    items = [html.Li(html.A(label, href=href, className="usa-link")) for label, href in links]
+    return html.Ul(className="usa-list", children=items)
+
+
+def no_such_page(noun: str, plural: str, wanted: str | None, links: Sequence[tuple[str, str]]) -> html.Div:
+    """The page for an address whose id names nothing: say so, and list what there is (label, href)."""
+    article = "an" if noun[0] in "aeiou" else "a"
+    return html.Div(className="line-height-sans-5", children=[
+        html.H1(f"No such {noun}"),
+        html.Div(className="usa-alert usa-alert--warning margin-y-3", children=html.Div(
+            className="usa-alert__body", children=html.P(
+                f"There is no {noun} with the id “{wanted}”. Check the address, or choose {article} "
+                f"{noun} below.", className="usa-alert__text"))),
+        html.P(["Go to the ", html.A("government-wide overview", href="/", className="usa-link"), "."]),
+        html.H2(plural),
+        link_list(links),
+    ])

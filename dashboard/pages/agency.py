@@ -27,6 +27,8 @@ from dashboard.components import (
     fmt_percent,
     fmt_percent1,
     last_updated_text,
+    link_list,
+    no_such_page,
     no_warehouse_page,
     notices_alert,
     page_intro,
@@ -75,19 +77,8 @@ dash.register_page(
 def _no_such_agency(db: str | None, agency_id: str | None) -> html.Div:
     frame = agencies(db)
     names = frame["bureau"].fillna(frame["department"])
-    return html.Div(className="line-height-sans-5", children=[
-        html.H1("No such agency"),
-        html.Div(className="usa-alert usa-alert--warning margin-y-3", children=html.Div(
-            className="usa-alert__body", children=html.P(
-                f"There is no agency with the id “{agency_id}”. Check the address, or choose an "
-                "agency below.",
-                className="usa-alert__text"))),
-        html.P(["Go to the ", html.A("government-wide overview", href="/", className="usa-link"), "."]),
-        html.H2("Agencies"),
-        html.Ul(className="usa-list", children=[
-            html.Li(html.A(n, href=f"/agency/{a}", className="usa-link"))
-            for a, n in sorted(zip(frame["agency_id"], names, strict=True), key=lambda p: p[1])]),
-    ])
+    return no_such_page("agency", "Agencies", agency_id,
+                        sorted(zip(names, "/agency/" + frame["agency_id"], strict=True)))
 
 
 def _channels_block(db: str, agency_id: str, period: str, grain: str) -> Any:
@@ -227,9 +218,8 @@ def build_layout(db: str | None, agency_id: str | None, query: dict[str, Any]) -
             _channels_block(db, agency_id, period, grain),
         ]
     children += [_goals_block(db, agency), _initiatives_block(db, set(svc["service_id"]))]
-    children += [html.H2("Services"), html.Ul(className="usa-list", children=[
-        html.Li(html.A(n, href=f"/service/{s}", className="usa-link"))
-        for s, n in zip(svc["service_id"], svc["name"], strict=True)])]
+    children += [html.H2("Services"),
+                 link_list(list(zip(svc["name"], "/service/" + svc["service_id"], strict=True)))]
     return html.Div(className="line-height-sans-5", children=children)
 
 

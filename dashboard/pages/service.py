@@ -32,6 +32,7 @@ from dashboard.components import (
     fmt_points,
     fmt_signed,
     last_updated_text,
+    no_such_page,
     no_warehouse_page,
     notices_alert,
     page_intro,
@@ -74,18 +75,8 @@ dash.register_page(
 
 def _no_such_service(db: str | None, service_id: str | None) -> html.Div:
     frame = services(db).sort_values("name")
-    return html.Div(className="line-height-sans-5", children=[
-        html.H1("No such service"),
-        html.Div(className="usa-alert usa-alert--warning margin-y-3", children=html.Div(
-            className="usa-alert__body", children=html.P(
-                f"There is no service with the id “{service_id}”. Check the address, or choose a "
-                "service below.", className="usa-alert__text"))),
-        html.P(["Go to the ", html.A("government-wide overview", href="/", className="usa-link"), "."]),
-        html.H2("Services"),
-        html.Ul(className="usa-list", children=[
-            html.Li(html.A(n, href=f"/service/{s}", className="usa-link"))
-            for s, n in zip(frame["service_id"], frame["name"], strict=True)]),
-    ])
+    return no_such_page("service", "Services", service_id,
+                        list(zip(frame["name"], "/service/" + frame["service_id"], strict=True)))
 
 
 def _times_block(ops: Any, kind: str, channel_label: str) -> Any:
