@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ingest.loader import sha256_of
 from servicestat.config import db_path
 
 MANIFEST = "manifest.json"
@@ -43,14 +44,6 @@ def archive_root(db: str | os.PathLike[str] | None) -> Path:
 
 def quarter_folder(db: str | os.PathLike[str] | None, fiscal_year: int, quarter: int) -> Path:
     return archive_root(db) / f"FY{fiscal_year}-Q{quarter}"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def rows_of_quarter(frame: pd.DataFrame, fiscal_year: int, quarter: int) -> pd.DataFrame | None:
@@ -121,7 +114,7 @@ def verify(version_dir: str | os.PathLike[str]) -> dict:
         file = folder / name
         if not file.is_file():
             problems.append(f"{name} is missing")
-        elif _sha256(file) != entry["sha256"] or file.stat().st_size != entry["bytes"]:
+        elif sha256_of(file) != entry["sha256"] or file.stat().st_size != entry["bytes"]:
             problems.append(
                 f"{name} does not match its sha256 in the manifest (changed since it was archived)"
             )
@@ -161,7 +154,7 @@ def archive_quarter(db: str | os.PathLike[str] | None, fiscal_year: int, quarter
                     "table": name,
                     "rows": len(frame),
                     "bytes": (work / file).stat().st_size,
-                    "sha256": _sha256(work / file),
+                    "sha256": sha256_of(work / file),
                 }
         manifest = {
             "fiscal_year": int(fiscal_year),
