@@ -32,7 +32,7 @@ from locust import HttpUser, between, task
 from locust.env import Environment
 from locust.log import setup_logging
 
-from bench.serving import free_port, wait_until_serving
+from bench.serving import free_port, stop, wait_until_serving
 
 REPO = Path(__file__).resolve().parent.parent
 PATHS = ("/", "/accessibility", "/_dash-layout", "/_dash-dependencies")
@@ -135,12 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                 loaded = run_phase(host, args.users, args.seconds)
                 alive = server.poll() is None
             finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+                stop(server, grace=15)
     result = report(single, loaded)
     result["server_stayed_up"] = alive
     print(f"locust {locust.__version__}: servicestat serve ({args.workers} workers) on loopback")

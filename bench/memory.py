@@ -17,7 +17,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench.serving import free_port, get, wait_until_serving
+from bench.serving import free_port, get, stop, wait_until_serving
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,12 +66,7 @@ def serving_peak_rss(db: str | Path) -> tuple[float, int]:
                 _post(base + "/_dash-update-component", _payload(router, path))
             return _peak_rss_mb(server.pid), len(paths)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server, grace=15)
 
 
 def main(argv: list[str] | None = None) -> int:

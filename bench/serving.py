@@ -5,6 +5,7 @@ Kept free of locust so that importing it never monkey-patches the standard libra
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import time
@@ -41,3 +42,14 @@ def wait_until_serving(url: str, proc: subprocess.Popen, seconds: float = 60) ->
             pass
         time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+def stop(proc: subprocess.Popen, grace: float = 10) -> None:
+    """Terminate a process we started (SIGTERM, then SIGKILL after `grace` seconds)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=grace)

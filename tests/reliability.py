@@ -8,7 +8,6 @@ NULL and the text 'NULL' differ), the row hashes are sorted and hashed together 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench.serving import free_port, wait_until_serving
+from bench.serving import free_port, stop, wait_until_serving
 from tests.conftest import REPO
 
 # Columns that legitimately differ between two loads of the same content: wall-clock times.
@@ -96,17 +95,6 @@ def cli_popen(*args: str, **kw: object) -> subprocess.Popen:
 
 
 
-
-
-def stop(proc: subprocess.Popen, grace: float = 10) -> None:
-    """Terminate a process we started (SIGTERM, then SIGKILL after `grace` seconds)."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=grace)
 
 
 @dataclass
