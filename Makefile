@@ -21,12 +21,13 @@ demo: $(STAMP)
 	bash .ci/setup --no-browser
 	$(VENV)/bin/servicestat demo
 
-test: install
-	$(VENV)/bin/ruff check .
+test: install lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
+# ruff, and the import contract of pyproject.toml (rooms and one-way doors, no cycles)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -26,14 +26,15 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.declarations import load_declarations  # noqa: E402
+from core.paths import DATA_DIR  # noqa: E402
+from core.units import convert  # noqa: E402
 from ingest.loader import load  # noqa: E402
 from ingest.rollup import refresh  # noqa: E402
-from metrics.declarations import convert, load_declarations  # noqa: E402
 from metrics.scorecard import standards_scorecard  # noqa: E402
 from metrics.standards import GRAIN_COLUMNS, standards_status  # noqa: E402
 from metrics.survey import driver_scores  # noqa: E402
 from metrics.trends import _cached_trends, metric_trends  # noqa: E402
-from servicestat.config import DATA_DIR  # noqa: E402
 
 GENERATE = """
 COPY (

@@ -110,7 +110,7 @@ def generate_events_parquet(root: Path, n: int, by_month: bool = True) -> Path:
 
     Pseudo-random from hashes of the row number, so the same n always gives the same events.
     """
-    from servicestat.config import DATA_DIR
+    from core.paths import DATA_DIR
 
     con = duckdb.connect()
     services = SERVICES_SQL.format(services=DATA_DIR / "services.csv")

@@ -8,9 +8,7 @@ at ``/api/v1/openapi.json``. JSON by default; ``?format=csv`` for CSV. Paging by
 ``offset``, with the total and the next and previous links in ``meta`` (and, for CSV, the
 ``X-Total-Count`` and ``Link`` headers).
 
-``POST /api/v1/submissions`` takes files with an agency token (``Authorization: Bearer ...``) and
-hands them to exactly ``ingest.loader.load`` (the same checks, quarantine and atomic load as
-``servicestat ingest``), restricted to the token's agency's services.
+``POST /api/v1/submissions`` is `dashboard.submissions`, the dashboard's one door into ingest.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,10 @@ import flask
 import pandas as pd
 from werkzeug.exceptions import HTTPException
 
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_columns
+from dashboard import submissions
+from dashboard.api_errors import db as _db
+from dashboard.api_errors import error
 from metrics.db import WarehouseMissing
 
 log = logging.getLogger("servicestat.api")
@@ -105,10 +106,8 @@ def _standards(_db: str | None, _args: dict) -> pd.DataFrame:
 
 def _fiscal(frame: pd.DataFrame, start_column: str = "period_start") -> pd.DataFrame:
     """Federal fiscal year and quarter of each period's first day (the year starts 1 October)."""
-    start = pd.to_datetime(frame[start_column])
     frame = frame.copy()
-    frame["fiscal_year"] = (start.dt.year + (start.dt.month >= 10)).astype("Int64")
-    frame["fiscal_quarter"] = (((start.dt.month - 10) % 12) // 3 + 1).astype("Int64")
+    frame["fiscal_year"], frame["fiscal_quarter"] = fiscal_columns(frame[start_column])
     return frame
 
 
@@ -149,7 +148,7 @@ AGENCY = Param("agency", "string", "Agency id (see /api/v1/agencies), e.g. `dos-
                enum=_agency_ids)
 SERVICE = Param("service", "string", "Service id (see /api/v1/services).", "service_id", enum=_service_ids)
 FISCAL_YEAR = Param("fiscal_year", "integer", "Federal fiscal year (starts 1 October).", "fiscal_year",
-                    minimum=1990, maximum=2100)
+                    minimum=FIRST_FISCAL_YEAR, maximum=LAST_FISCAL_YEAR)
 QUARTER = Param("quarter", "integer", "Fiscal quarter, 1-4.", "quarter", minimum=1, maximum=4)
 COMMON = (
     Param("limit", "integer", f"Rows per page (1-{MAX_LIMIT}).", minimum=1, maximum=MAX_LIMIT,
@@ -190,19 +189,6 @@ BY_NAME = {e.name: e for e in ENDPOINTS}
 
 
 # --- requests ---------------------------------------------------------------------------------------
-
-
-def _db() -> str | None:
-    return flask.current_app.config.get("SERVICESTAT_DB")
-
-
-def error(status: int, message: str, parameter: str | None = None) -> flask.Response:
-    body: dict = {"status": status, "message": message}
-    if parameter is not None:
-        body["parameter"] = parameter
-    response = flask.jsonify(error=body)
-    response.status_code = status
-    return response
 
 
 def _choices(param: Param, db: str | None) -> list[str] | None:
@@ -353,7 +339,7 @@ def openapi_json() -> flask.Response:
 
 
 def archive_root(db: str | None) -> Path:
-    from servicestat.config import db_path
+    from core.paths import db_path
 
     path = Path(db_path(db))
     return path.with_name(path.name + ".archive")
@@ -389,75 +375,7 @@ def archive_file(path: str) -> flask.Response:
 
 # --- submissions ----------------------------------------------------------------------------------
 
-SUBMISSION_FIELDS = {"kind", "all_or_nothing"}
-
-
-def _bearer() -> str | None:
-    header = flask.request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def _unauthorised(message: str) -> flask.Response:
-    response = error(401, message, "Authorization")
-    response.headers["WWW-Authenticate"] = 'Bearer realm="servicestat submissions"'
-    return response
-
-
-def _upload_name(raw: str | None) -> str | None:
-    """The uploaded file's own name (no folders) for messages; None when it is unusable."""
-    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if not name or name in (".", "..") or any(ord(c) < 32 for c in name) or len(name) > 255:
-        return None
-    return name
-
-
-@blueprint.post("/submissions")
-def submissions() -> flask.Response:
-    from dashboard.auth import token_agency
-    from ingest.kinds import KINDS
-    from ingest.loader import load
-
-    if flask.current_app.config.get("SERVICESTAT_PUBLIC"):
-        return error(404, "submissions are not taken on the public site")
-    token = _bearer()
-    if token is None:
-        return _unauthorised("send an agency token: Authorization: Bearer <token>")
-    agency = token_agency(token)
-    if agency is None:
-        return _unauthorised("the token is not valid")
-    if flask.request.args:
-        name = next(iter(flask.request.args))
-        return error(400, f"unknown query parameter {name!r}; send kind and all_or_nothing as form fields",
-                     name)
-    unknown = sorted(set(flask.request.form) - SUBMISSION_FIELDS)
-    if unknown:
-        return error(400, f"unknown form field {unknown[0]!r}; use file, kind, all_or_nothing", unknown[0])
-    kind = flask.request.form.get("kind") or None
-    if kind is not None and kind not in KINDS:
-        return error(400, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", "kind")
-    raw_all = (flask.request.form.get("all_or_nothing") or "false").lower()
-    if raw_all not in ("true", "false", "1", "0"):
-        return error(400, f"all_or_nothing must be true or false, not {raw_all!r}", "all_or_nothing")
-    uploads = [f for key in flask.request.files for f in flask.request.files.getlist(key)]
-    if not uploads:
-        return error(400, "no file: send the file(s) as multipart/form-data field 'file'", "file")
-    with tempfile.TemporaryDirectory(prefix="servicestat-upload-") as tmp:
-        paths = []
-        for i, upload in enumerate(uploads):
-            name = _upload_name(upload.filename)
-            if name is None:
-                return error(400, f"upload {i + 1} has no usable file name", "file")
-            folder = Path(tmp) / str(i)
-            folder.mkdir()
-            upload.save(folder / name)
-            paths.append(folder / name)
-        results = load(paths, db=_db(), kind=kind, all_or_nothing=raw_all in ("true", "1"), agency_id=agency)
-    ok = all(r.ok for r in results)
-    log.info("submission by %s: %s", agency, ", ".join(f"{r.file_name} {r.status}" for r in results))
-    response = flask.jsonify(agency_id=agency, ok=ok, files=[r.as_dict() for r in results])
-    response.status_code = 200 if ok else 422
-    return response
+blueprint.add_url_rule("/submissions", view_func=submissions.receive, methods=["POST"])
 
 
 @blueprint.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

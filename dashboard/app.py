@@ -19,185 +19,25 @@ import dash
 import flask
 from werkzeug.exceptions import NotFound
 
+from core.paths import NODE_MODULES
 from dashboard import api, auth, security
 from dashboard.auth import account_html
 from dashboard.downloads import register_downloads
+from dashboard.shell import (
+    ACCOUNT_KEY,
+    INDEX_STRING,
+    NAV_KEY,
+    NOT_FOUND_TITLE,
+    SITE_NAME,
+    normalise_path,
+    primary_nav_html,
+)
 from metrics.access import PUBLIC, set_default_viewer
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
-USWDS_DIST = REPO_ROOT / "node_modules" / "@uswds" / "uswds" / "dist"
+USWDS_DIST = NODE_MODULES / "@uswds" / "uswds" / "dist"
 #: Subfolders of the USWDS ``dist`` folder that ``/uswds/`` may serve; anything else is a 404.
 USWDS_SERVED_FOLDERS = frozenset({"css", "js", "img", "fonts"})
-
-SITE_NAME = "ServiceStat"
-NOT_FOUND_TITLE = f"Page not found – {SITE_NAME}"
-
-#: Primary navigation: (label, path).
-NAV_ITEMS: tuple[tuple[str, str], ...] = (
-    ("Overview", "/"),
-    ("Benchmarks", "/benchmarks"),
-    ("Data", "/data"),
-    ("Reporting", "/reporting"),
-    ("Methodology", "/methodology"),
-    ("Accessibility", "/accessibility"),
-)
-
-# Placeholders filled per request by ServiceStatDash.interpolate_index (Dash leaves unknown
-# {%...%} keys alone). Kept out of Dash's own key names.
-_NAV_KEY = "{%servicestat_primary_nav%}"
-#: Who is signed in, and sign-in/sign-out (dashboard.auth.account_html); empty on the public site.
-ACCOUNT_KEY = "{%servicestat_account%}"
-
-_LOCK_ICON = (
-    '<span class="icon-lock">'
-    '<svg xmlns="http://www.w3.org/2000/svg" width="52" height="64" viewBox="0 0 52 64" '
-    'class="usa-banner__lock-image" role="img" aria-labelledby="banner-lock-description" '
-    'focusable="false"><title id="banner-lock-title">Lock</title>'
-    '<desc id="banner-lock-description">Locked padlock icon</desc>'
-    '<path fill="#000000" fill-rule="evenodd" d="M26 0c10.493 0 19 8.507 19 19v9h3a4 4 0 0 1 4 '
-    "4v28a4 4 0 0 1-4 4H4a4 4 0 0 1-4-4V32a4 4 0 0 1 4-4h3v-9C7 8.507 15.507 0 26 0zm0 8c-5.979 "
-    '0-10.843 4.77-10.996 10.712L15 19v9h22v-9c0-6.075-4.925-11-11-11z"/></svg></span>'
-)
-
-INDEX_STRING = (
-    """<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  {%metas%}
-  <title>{%title%}</title>
-  {%favicon%}
-  <script src="/uswds/js/uswds-init.min.js"></script>
-  <link rel="stylesheet" href="/uswds/css/uswds.min.css">
-  {%css%}
-</head>
-<body>
-  <a class="usa-skipnav" href="#main-content">Skip to main content</a>
-
-  <section class="usa-banner" aria-label="Official website of the United States government">
-    <div class="usa-accordion">
-      <header class="usa-banner__header">
-        <div class="usa-banner__inner">
-          <div class="grid-col-auto">
-            <img aria-hidden="true" class="usa-banner__header-flag"
-                 src="/uswds/img/us_flag_small.png" alt="">
-          </div>
-          <div class="grid-col-fill tablet:grid-col-auto" aria-hidden="true">
-            <p class="usa-banner__header-text">
-              An official website of the United States government</p>
-            <p class="usa-banner__header-action">Here’s how you know</p>
-          </div>
-          <button type="button" class="usa-accordion__button usa-banner__button"
-                  aria-expanded="false" aria-controls="gov-banner-default">
-            <span class="usa-banner__button-text">Here’s how you know</span>
-          </button>
-        </div>
-      </header>
-      <div class="usa-banner__content usa-accordion__content" id="gov-banner-default">
-        <div class="grid-row grid-gap-lg">
-          <div class="usa-banner__guidance tablet:grid-col-6">
-            <img class="usa-banner__icon usa-media-block__img" src="/uswds/img/icon-dot-gov.svg"
-                 role="img" alt="" aria-hidden="true">
-            <div class="usa-media-block__body">
-              <p><strong>Official websites use .gov</strong><br>A <strong>.gov</strong> website
-                belongs to an official government organization in the United States.</p>
-            </div>
-          </div>
-          <div class="usa-banner__guidance tablet:grid-col-6">
-            <img class="usa-banner__icon usa-media-block__img" src="/uswds/img/icon-https.svg"
-                 role="img" alt="" aria-hidden="true">
-            <div class="usa-media-block__body">
-              <p><strong>Secure .gov websites use HTTPS</strong><br>A <strong>lock</strong>
-                ("""
-    + _LOCK_ICON
-    + """) or <strong>https://</strong> means you’ve safely connected to the .gov website.
-                Share sensitive information only on official, secure websites.</p>
-            </div>
-          </div>
-        </div>
-      </div>
-    </div>
-  </section>
-
-  <div class="usa-overlay"></div>
-  <header class="usa-header usa-header--basic">
-    """
-    + ACCOUNT_KEY
-    + """
-    <div class="usa-nav-container">
-      <div class="usa-navbar">
-        <div class="usa-logo">
-          <em class="usa-logo__text"><a href="/">ServiceStat</a></em>
-        </div>
-        <button type="button" class="usa-menu-btn">Menu</button>
-      </div>
-      <nav aria-label="Primary navigation" class="usa-nav">
-        <button type="button" class="usa-nav__close">
-          <img src="/uswds/img/usa-icons/close.svg" role="img" alt="Close">
-        </button>
-        """
-    + _NAV_KEY
-    + """
-      </nav>
-    </div>
-  </header>
-
-  <main id="main-content" tabindex="-1">
-    <div class="grid-container padding-top-2 padding-bottom-6">
-      {%app_entry%}
-    </div>
-  </main>
-
-  <footer class="usa-footer usa-footer--slim">
-    <div class="grid-container usa-footer__return-to-top">
-      <a href="#">Return to top</a>
-    </div>
-    <div class="usa-footer__primary-section">
-      <div class="grid-container">
-        <nav class="usa-footer__nav" aria-label="Footer navigation">
-          <ul class="grid-row grid-gap">
-            <li class="mobile-lg:grid-col-6 desktop:grid-col-auto usa-footer__primary-content">
-              <a class="usa-footer__primary-link" href="/data">Data</a>
-            </li>
-            <li class="mobile-lg:grid-col-6 desktop:grid-col-auto usa-footer__primary-content">
-              <a class="usa-footer__primary-link" href="/methodology">Methodology</a>
-            </li>
-            <li class="mobile-lg:grid-col-6 desktop:grid-col-auto usa-footer__primary-content">
-              <a class="usa-footer__primary-link" href="/accessibility">Accessibility statement</a>
-            </li>
-          </ul>
-        </nav>
-      </div>
-    </div>
-    <div class="usa-footer__secondary-section">
-      <div class="grid-container">
-        <div class="usa-footer__logo grid-row grid-gap-2">
-          <div class="grid-col-auto">
-            <p class="usa-footer__logo-heading">ServiceStat</p>
-          </div>
-        </div>
-        <p>Federal customer-service performance, measured against the standards of
-          Executive Order 13571 and OMB Circular A-11 Section 280.</p>
-      </div>
-    </div>
-  </footer>
-
-  {%config%}
-  {%scripts%}
-  {%renderer%}
-  <script src="/uswds/js/uswds.min.js"></script>
-</body>
-</html>"""
-)
-
-
-def _normalise_path(path: str) -> str:
-    """``/accessibility/`` and ``/accessibility`` are one page; the root stays ``/``."""
-    stripped = path.rstrip("/")
-    return stripped or "/"
-
 
 def _template_regex(template: str) -> re.Pattern[str]:
     parts = re.split(r"<[^>]+>", template)
@@ -206,15 +46,15 @@ def _template_regex(template: str) -> re.Pattern[str]:
 
 def find_page(path: str) -> dict | None:
     """The registered Dash page for a request path, or None (the 404 page is never a match)."""
-    wanted = _normalise_path(path)
+    wanted = normalise_path(path)
     for module, page in dash.page_registry.items():
         if module.split(".")[-1] == "not_found_404":
             continue
         template = page.get("path_template")
         if template:
-            if _template_regex(_normalise_path(template)).match(wanted):
+            if _template_regex(normalise_path(template)).match(wanted):
                 return page
-        elif _normalise_path(page["path"]) == wanted:
+        elif normalise_path(page["path"]) == wanted:
             return page
     return None
 
@@ -226,8 +66,8 @@ def _callable_title(page: dict, path: str, fallback: str) -> str:
     variables: dict[str, str] = {}
     if template:
         names = re.findall(r"<([^>]+)>", template)
-        match = re.match(_template_regex(_normalise_path(template)).pattern.replace("[^/]+", "([^/]+)"),
-                         _normalise_path(path))
+        match = re.match(_template_regex(normalise_path(template)).pattern.replace("[^/]+", "([^/]+)"),
+                         normalise_path(path))
         if match:
             from urllib.parse import unquote
 
@@ -243,22 +83,6 @@ def _not_found_page() -> dict | None:
         if module.split(".")[-1] == "not_found_404":
             return page
     return None
-
-
-def primary_nav_html(current_path: str) -> str:
-    """The USWDS primary nav list, marking the link for ``current_path`` as the current page."""
-    current = _normalise_path(current_path)
-    items = []
-    for label, href in NAV_ITEMS:
-        if _normalise_path(href) == current:
-            attrs = 'class="usa-nav-link usa-current" aria-current="page"'
-        else:
-            attrs = 'class="usa-nav-link"'
-        items.append(
-            f'<li class="usa-nav__primary-item"><a href="{href}" {attrs}>'
-            f"<span>{html_lib.escape(label)}</span></a></li>"
-        )
-    return '<ul class="usa-nav__primary usa-accordion">' + "".join(items) + "</ul>"
 
 
 class ServiceStatDash(dash.Dash):
@@ -280,7 +104,7 @@ class ServiceStatDash(dash.Dash):
             title = _callable_title(page, path, self.title)
         kwargs["title"] = html_lib.escape(str(title))
         rendered = super().interpolate_index(**kwargs)
-        return rendered.replace(_NAV_KEY, primary_nav_html(path)).replace(ACCOUNT_KEY, account_html())
+        return rendered.replace(NAV_KEY, primary_nav_html(path)).replace(ACCOUNT_KEY, account_html())
 
 
 def _register_uswds_route(server: flask.Flask) -> None:

@@ -35,8 +35,9 @@ import flask
 import yaml
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.paths import DATA_DIR
+from dashboard.shell import ACCOUNT_KEY, INDEX_STRING, NAV_KEY, SITE_NAME, primary_nav_html
 from metrics.access import OMB, PUBLIC, ROLES, Viewer, agency_manager, reset_viewer, set_viewer
-from servicestat.config import DATA_DIR
 
 log = logging.getLogger("servicestat.auth")
 
@@ -346,8 +347,6 @@ def account_html() -> str:
 
 def _page(title: str, body: str, status: int = 200) -> flask.Response:
     """A server-rendered page in the site's shell (no Dash scripts: it works without JavaScript)."""
-    from dashboard.app import _NAV_KEY as NAV_KEY
-    from dashboard.app import ACCOUNT_KEY, INDEX_STRING, SITE_NAME, primary_nav_html
 
     text = INDEX_STRING
     for key, value in {"{%metas%}": "", "{%favicon%}": '<link rel="icon" href="data:,">', "{%css%}": "",

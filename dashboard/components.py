@@ -583,11 +583,6 @@ def query_string(values: Mapping[str, str]) -> str:
     return "?" + urlencode(kept) if kept else ""
 
 
-def fiscal_quarter_label(fiscal_year: int, quarter: int) -> str:
-    """"FY2025 Q3"."""
-    return f"FY{fiscal_year} Q{quarter}"
-
-
 def as_date(value: object) -> date | None:
     """A date from a date, datetime or text; None when missing."""
     if is_missing(value):

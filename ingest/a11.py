@@ -3,15 +3,15 @@
 `a11-cx` is performance.gov's flattened collections file: one row per service, channel, touchpoint
 and fiscal quarter with up to eleven questions side by side. Each question becomes a
 `survey_results` row, so the kind reshapes rows and is checked here in Python (these files hold
-hundreds of rows, not millions) rather than in the SQL engine of `ingest.kinds`.
+hundreds of rows, not millions) rather than in the SQL engine of `ingest.kind_base`.
 
 Questions sit in A-11 driver slots by position; the wording of each is checked against the driver
 patterns and a misfit is reported (`row_warnings` -> `load_warnings`), never silently reassigned.
 The same messages are rebuilt from the stored facts by `metrics.quality`, which is how a finding
 finds its file row again.
 
-`a11-cx-v2` is the v2 form (fall 2023 on), one row per respondent; it is counted per service,
-channel, touchpoint and quarter into `survey_mentions` (trust thumbs, and each driver's picks).
+The v2 form (fall 2023 on) is read by `ingest.a11_v2`; the findings rule lives in
+`core.survey_findings`.
 """
 
 from __future__ import annotations
@@ -20,40 +20,25 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
-from ingest import driver_patterns
+from core import driver_patterns
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from core.survey_findings import VOLUMES, q_scale, q_text, question_findings, where
+from core.vocab import CHANNELS, normalise_label
+from ingest.kind_base import Kind
 from ingest.normalise import NUMBER_RE
-from ingest.problems import FileRefused, Problem
-from ingest.reference import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, normalise_label
 
 QUESTIONS = range(1, 12)
-MEAN_TOLERANCE = 0.01
-KNOWN_CHANNELS = "online, phone, in-person, mail, email, mixed"
+KNOWN_CHANNELS = ", ".join(CHANNELS)
 ORG, ORG_ABBR = "attributes_organization_name", "attributes_organization_abbreviation"
 PROVIDER, SERVICE_NAME, SLUG = (
     "attributes_service_provider_name", "attributes_service_name", "attributes_service_slug")
 YEAR, QUARTER, CHANNEL = "attributes_collection_year", "attributes_collection_quarter", "attributes_channel"
-VOLUMES = {  # survey_results column -> collections column
-    "volume_served": "attributes_volume_of_customers",
-    "volume_offered": "attributes_volume_of_customers_provided_survey_opportunity",
-    "volume_responded": "attributes_volume_of_respondents",
-}
-
-
-def q_text(k: int) -> str:
-    return f"attributes_q{k}_text"
-
-
 def q_count(k: int, answer: int) -> str:
     return f"attributes_q{k}_{answer}"
-
-
-def q_scale(k: int) -> str:
-    return f"attributes_q{k}_point_scale"
 
 
 V1_REQUIRED = (ORG, PROVIDER, SERVICE_NAME, CHANNEL, YEAR, QUARTER, q_text(1),
@@ -200,62 +185,6 @@ def check_quarter(out: Outcome, row: int, fld: str, raw: object) -> int | None:
 
 
 # --------------------------------------------------------------------------- findings
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A data-quality finding about one stored question: kept as reported, listed for a look."""
-
-    kind: str  # driver_slot_mismatch | mean_mismatch | counts_vs_respondents | ten_point_wording
-    field: str
-    message: str
-
-
-def where(fiscal_year: int, quarter: int, channel: str | None, touchpoint: str) -> str:
-    """The collection a message is about, as both ingest and metrics.quality write it."""
-    return f"FY{fiscal_year} Q{quarter} {channel or 'no channel'} '{touchpoint}'"
-
-
-def mean_of(counts: list[int | None]) -> float | None:
-    """Mean answer on 1-5 from the five counts; None without answers."""
-    n = sum(c or 0 for c in counts)
-    return sum((i + 1) * (c or 0) for i, c in enumerate(counts)) / n if n else None
-
-
-def question_findings(place: str, number: int | None, text: str, driver: str, counts: list[int | None],
-                      published: float | None, respondents: int | None, positional: bool,
-                      rules: driver_patterns.DriverRules | None = None) -> list[Finding]:
-    """Everything worth a look about one question (same text at ingest and in metrics.quality)."""
-    rules = rules or driver_patterns.rules()
-    k = number
-    label = f"question {k}" if k else "the question"
-    text_field = q_text(k) if k else "question_text"
-    out: list[Finding] = []
-    if positional and driver != "other" and not rules.fits(text, driver):
-        reads = rules.classify(text)
-        how = f"it reads as {reads}" if reads != "other" else "it fits no driver's wording"
-        out.append(Finding("driver_slot_mismatch", text_field,
-                           f"{place}: {label} is in the {driver} slot but its wording does not read as "
-                           f"{driver} ({how}); it is kept as {driver}"))
-    if rules.speaks_of_ten_points(text):
-        out.append(Finding("ten_point_wording", text_field,
-                           f"{place}: {label} speaks of a 1-10 scale but the form counts answers 1-5"))
-    n = sum(c or 0 for c in counts)
-    mean = mean_of(counts)
-    scale_field = q_scale(k) if k else "published_mean"
-    if published is not None and mean is None:
-        out.append(Finding("mean_mismatch", scale_field,
-                           f"{place}: {label}: a point_scale of {published:g} is published but no answers "
-                           "are counted"))
-    elif published is not None and mean is not None and abs(mean - published) > MEAN_TOLERANCE:
-        out.append(Finding("mean_mismatch", scale_field,
-                           f"{place}: {label}: the mean of the answer counts is {mean:.3f} but the published "
-                           f"point_scale is {published:g} (off by {abs(mean - published):.3f})"))
-    if respondents is not None and n != respondents:
-        out.append(Finding("counts_vs_respondents", VOLUMES["volume_responded"] if k else "volume_responded",
-                           f"{place}: the answers to {label} add up to {n:,}, not to the {respondents:,} "
-                           f"respondents reported (difference {n - respondents:+,})"))
-    return out
 
 
 # --------------------------------------------------------------------------- services
@@ -480,193 +409,15 @@ def check_collections(con: duckdb.DuckDBPyConnection, kind: object, present: set
     return notes
 
 
-# --------------------------------------------------------------------------- a11-cx-v2
-
-V2_DRIVERS = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")
-V2_FLAGS = tuple(f"{side}_{d}" for d in V2_DRIVERS for side in ("positive", "negative"))
-V2_REQUIRED = ("service_id", "trust", "positive_effectiveness", "negative_effectiveness", "positive_ease",
-               "negative_ease")
-V2_OPTIONAL = ("channel", "touchpoint", "fiscal_year", "quarter", "submitted_at", "response_id", "comments",
-               *(f for f in V2_FLAGS if f not in V2_REQUIRED))
-THUMBS = {"thumbs up": True, "up": True, "yes": True, "positive": True, "\U0001f44d": True,
-          "thumbs down": False, "down": False, "no": False, "negative": False, "\U0001f44e": False}
-FLAGS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}
-MENTION_COLUMNS = {
-    "service_id": "VARCHAR", "channel": "VARCHAR", "channel_raw": "VARCHAR", "touchpoint": "VARCHAR",
-    "fiscal_year": "INTEGER", "quarter": "INTEGER", "item": "VARCHAR", "respondents": "BIGINT",
-    "answered": "BIGINT", "positive": "BIGINT", "negative": "BIGINT",
-}
-TIME_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
-
-
-def parse_trust(raw: object) -> tuple[bool | None, str | None, bool]:
-    """(positive?, scale, ok): thumbs up/down, or the 1-5 radio variant (4-5 up, 1-2 down, 3 neither).
-
-    0/1 is refused on purpose: on the 1-5 variant a 1 means strongly disagree.
-    """
-    text = normalise_label(clean(raw))
-    if not text:
-        return None, None, True
-    if text in THUMBS:
-        return THUMBS[text], "thumbs", True
-    value, _ = parse_int(text)
-    if value is not None and 1 <= value <= 5:
-        return (True if value >= 4 else False if value <= 2 else None), "five_point", True
-    return None, None, False
-
-
-def fiscal_quarter(raw: object) -> tuple[int, int] | None:
-    """The federal fiscal year and quarter of a timestamp (FY starts 1 October)."""
-    text = clean(raw)
-    stamp = None
-    try:
-        stamp = datetime.fromisoformat(text)
-    except ValueError:
-        for fmt in TIME_FORMATS:
-            try:
-                stamp = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-    if stamp is None:
-        return None
-    return stamp.year + (stamp.month >= 10), (stamp.month - 10) % 12 // 3 + 1
-
-
-def _service_lookup(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    pairs = con.execute("SELECT service_id, name FROM services").fetchall()
-    lookup = {name.lower(): sid for sid, name in pairs if name}
-    lookup.update({sid.lower(): sid for sid, _ in pairs})
-    return lookup
-
-
-def _v2_period(out: Outcome, r: dict, present: set[str]) -> tuple[int | None, int | None]:
-    row = r["_row"]
-    if {"fiscal_year", "quarter"} <= present:
-        return (check_year(out, row, "fiscal_year", r.get("fiscal_year")),
-                check_quarter(out, row, "quarter", r.get("quarter")))
-    found = fiscal_quarter(r.get("submitted_at"))
-    if found is None:
-        out.problem(row, "submitted_at", r.get("submitted_at"),
-                    "not a date and time; write it as 2024-03-15 14:30" if clean(r.get("submitted_at"))
-                    else "a response date is required")
-        return None, None
-    if not FIRST_FISCAL_YEAR <= found[0] <= LAST_FISCAL_YEAR:
-        out.problem(row, "submitted_at", r.get("submitted_at"), "the date is outside fiscal years "
-                    f"{FIRST_FISCAL_YEAR}-{LAST_FISCAL_YEAR}")
-        return None, None
-    return found
-
-
-def check_v2(con: duckdb.DuckDBPyConnection, kind: object, present: set[str]) -> list[str]:
-    """Check respondent rows, then count them per service, channel, touchpoint and quarter."""
-    if not ({"fiscal_year", "quarter"} <= present or "submitted_at" in present):
-        raise FileRefused("", [Problem("the file has no period: add fiscal_year and quarter columns, or a "
-                                       "submitted_at date per response", row_number=0)])
-    rows = staged_rows(con)
-    out = Outcome()
-    channels = channel_map(con)
-    services = _service_lookup(con)
-    flags = [f for f in V2_FLAGS if f in present]
-    scales: set[str] = set()
-    seen_ids: dict[str, int] = {}
-    groups: dict[tuple, dict] = {}
-    for r in rows:
-        row = r["_row"]
-        before = len(out.problems)
-        raw_service = clean(r.get("service_id"))
-        service_id = services.get(raw_service.lower())
-        if not service_id:
-            out.problem(row, "service_id", r.get("service_id"),
-                        f"unknown service {raw_service}" if raw_service else "a service is required")
-        channel, error = channel_of(r.get("channel"), channels)
-        if error:
-            out.problem(row, "channel", r.get("channel"), error)
-        fiscal_year, quarter = _v2_period(out, r, present)
-        up, scale, ok = parse_trust(r.get("trust"))
-        if not ok:
-            out.problem(row, "trust", r.get("trust"), "trust must be thumbs up or thumbs down (or 1-5)")
-        values = {}
-        for f in flags:
-            text = clean(r.get(f)).lower()
-            values[f] = FLAGS.get(text) if text else None
-            if text and text not in FLAGS:
-                out.problem(row, f, r.get(f), "use 1 (picked), 0 (not picked) or leave blank (not offered)")
-        response_id = clean(r.get("response_id"))
-        if response_id and response_id in seen_ids:
-            out.problem(row, "response_id", response_id, f"duplicate of row {seen_ids[response_id]} "
-                        "(same response_id)")
-        if response_id:
-            seen_ids.setdefault(response_id, row)
-        if len(out.problems) > before:
-            continue
-        if scale:
-            scales.add(scale)
-        elif "trust" in present:
-            out.warn(row, "trust", r.get("trust"), "the trust question (required on the form) is blank")
-        key = (service_id, channel, clean(r.get("touchpoint")) or "all", fiscal_year, quarter)
-        g = groups.setdefault(key, {"row": row, "raw": set(), "n": 0, "items": {}})
-        g["n"] += 1
-        if clean(r.get("channel")):
-            g["raw"].add(clean(r.get("channel")))
-        _count(g["items"], "trust", scale is not None, up is True, up is False)
-        for d in V2_DRIVERS:
-            if f"positive_{d}" in flags or f"negative_{d}" in flags:
-                pos, neg = values.get(f"positive_{d}"), values.get(f"negative_{d}")
-                _count(g["items"], d, pos is not None or neg is not None, pos == 1, neg == 1)
-    checked = [
-        (g["row"], True, *key[:2], ", ".join(sorted(g["raw"])) or None, *key[2:], item, g["n"], *c)
-        for key, g in groups.items() for item, c in g["items"].items()
-    ]
-    out.publish(con, MENTION_COLUMNS, checked)
-    if len(scales) > 1:
-        return ["trust is answered both as thumbs up/down and on the 1-5 variant; the trust share mixes both"]
-    return []
-
-
-def _count(items: dict[str, list[int]], item: str, answered: bool, positive: bool, negative: bool) -> None:
-    c = items.setdefault(item, [0, 0, 0])
-    c[0] += answered
-    c[1] += answered and positive
-    c[2] += answered and negative
-
-
-# --------------------------------------------------------------------------- registration
-
-
-def register_kinds(kinds: dict) -> None:
-    """Add the A-11 kinds (and the GPRA APR kind of the same issue) to `ingest.kinds.KINDS`.
-
-    Imported lazily, at the bottom of ingest/kinds.py, so that either module can be imported first.
-    """
-    from ingest import gpra
-    from ingest.kinds import Kind
-
-    survey_key = ("service_id", "channel", "touchpoint", "fiscal_year", "quarter")
-    for kind in (
-        Kind(
-            name="a11-cx",
-            table="survey_results",
-            required=V1_REQUIRED,
-            optional=V1_OPTIONAL,
-            description="A-11 Section 280 quarterly collections form (performance.gov / Touchpoints): one "
-                        "row per service, channel, touchpoint and quarter, questions q1-q11 side by side.",
-            replace_on=survey_key,
-            unique_key=survey_key,
-            check=check_collections,
-        ),
-        Kind(
-            name="a11-cx-v2",
-            table="survey_mentions",
-            required=V2_REQUIRED,
-            optional=V2_OPTIONAL,
-            aliases={"service": "service_id", "service_slug": "service_id", "year": "fiscal_year",
-                     "created_at": "submitted_at", "answer_01": "trust"},
-            description="A-11 v2 survey (fall 2023 on), one row per respondent: trust thumbs up/down and "
-                        "positive_/negative_ driver picks; counted per service, channel and quarter.",
-            replace_on=survey_key,
-            check=check_v2,
-        ),
-        gpra.make_kind(),
-    ):
-        kinds[kind.name] = kind
+SURVEY_KEY = ("service_id", "channel", "touchpoint", "fiscal_year", "quarter")
+KIND = Kind(
+    name="a11-cx",
+    table="survey_results",
+    required=V1_REQUIRED,
+    optional=V1_OPTIONAL,
+    description="A-11 Section 280 quarterly collections form (performance.gov / Touchpoints): one "
+                "row per service, channel, touchpoint and quarter, questions q1-q11 side by side.",
+    replace_on=SURVEY_KEY,
+    unique_key=SURVEY_KEY,
+    check=check_collections,
+)

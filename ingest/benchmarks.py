@@ -14,7 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from servicestat.config import DATA_DIR
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from core.paths import DATA_DIR
 
 BENCHMARKS_FILE = "benchmarks_acsi.csv"
 COLUMNS = ("series", "entity", "segment", "year", "period", "score", "value_type", "source_url",
@@ -49,8 +50,8 @@ def _row(name: str, number: int, r: dict[str, str], seen: dict[tuple, int]) -> t
         raise bad("series", f"unknown series; use one of {', '.join(SERIES)}")
     if not r["entity"]:
         raise bad("entity", "an entity is required")
-    if not r["year"].isdigit() or not 1990 <= int(r["year"]) <= 2100:
-        raise bad("year", "a year between 1990 and 2100 is required")
+    if not r["year"].isdigit() or not FIRST_FISCAL_YEAR <= int(r["year"]) <= LAST_FISCAL_YEAR:
+        raise bad("year", f"a year between {FIRST_FISCAL_YEAR} and {LAST_FISCAL_YEAR} is required")
     try:
         score = float(r["score"])
     except ValueError:

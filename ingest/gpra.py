@@ -4,20 +4,16 @@ The APR "complete data" files are hand-kept spreadsheets: names carry leading sp
 breaks, the Desired Direction is Increase, Decrease, `With in Range` or blank, and a blank actual
 means no data yet. Ingest cleans the names, normalises the direction and keeps blanks as NULL;
 whether a target was met is decided when read (`metrics.goals.gpra_status`), so a rule change
-needs no reload. Checked in SQL with the engine of `ingest.kinds` (imported lazily: kinds.py
-registers this kind at its bottom).
+needs no reload. Checked in SQL with the engine of `ingest.kind_base`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import duckdb
 
-from ingest.reference import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
-
-if TYPE_CHECKING:
-    from ingest.kinds import Kind
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from core.sqltext import literal as sql_str
+from ingest.kind_base import Check, Kind, build_checked
 
 DIRECTIONS = {  # label as written (normalised) -> direction
     "increase": "increase", "increasing": "increase", "higher is better": "increase",
@@ -41,8 +37,6 @@ def _name(col: str) -> str:
 
 
 def check_apr(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) -> list[str]:
-    from ingest.kinds import Check, build_checked, sql_str
-
     def opt(col: str, expr: str, cast: str = "VARCHAR") -> str:
         return expr if col in present else f"NULL::{cast}"
 
@@ -102,19 +96,16 @@ def check_apr(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) -> 
     return warnings
 
 
-def make_kind() -> Kind:
-    from ingest.kinds import Kind
-
-    return Kind(
-        name="gpra-apr",
-        table="gpra_indicators",
-        required=REQUIRED,
-        optional=OPTIONAL,
-        aliases=ALIASES,
-        description="GPRA Annual Performance Report indicators: Goal, Strategic Objective, KPI, Year, Target,"
-                    " Actual, Min/Max Target, Unit, Desired Direction.",
-        replace_on=("agency", "indicator", "fiscal_year"),
-        unique_key=("indicator", "fiscal_year", "agency"),
-        duplicate_field="year",
-        check=check_apr,
-    )
+KIND = Kind(
+    name="gpra-apr",
+    table="gpra_indicators",
+    required=REQUIRED,
+    optional=OPTIONAL,
+    aliases=ALIASES,
+    description="GPRA Annual Performance Report indicators: Goal, Strategic Objective, KPI, Year, Target,"
+                " Actual, Min/Max Target, Unit, Desired Direction.",
+    replace_on=("agency", "indicator", "fiscal_year"),
+    unique_key=("indicator", "fiscal_year", "agency"),
+    duplicate_field="year",
+    check=check_apr,
+)

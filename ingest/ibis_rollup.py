@@ -2,7 +2,7 @@
 
 service events -> per day x service x channel: counts, exact median and 90th percentile of waits and
 processing times, and per standard version in force that day the events judged and within the
-threshold. The rules are those of `ingest.rollup` (its docstring says which events count):
+threshold. Which events count and which are within is `core.rules`:
 
 * inside each load, `ingest.rollup` compiles `daily` and `daily_standard` to DuckDB SQL over its
   prepared events (`daily_sql`, `daily_standard_sql`), so the warehouse's `service_daily` and
@@ -30,7 +30,9 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
-from servicestat.config import DATA_DIR
+from core.declarations import load_declarations
+from core.paths import DATA_DIR
+from core.rules import counted, daily_versions, within
 
 ENGINES = ("duckdb", "spark")
 
@@ -40,7 +42,7 @@ EVENT_SCHEMA = ibis.schema({
     "wait_minutes": "float64", "processing_minutes": "float64", "outcome": "string", "load_id": "int64",
 })
 REQUIRED_COLUMNS = ("service_id", "channel", "received_at")
-# Events as the aggregates see them (`ingest.rollup.events_sql` builds the same in SQL).
+# Events as the aggregates see them (`core.rules.events_sql` builds the same in SQL).
 PREPARED_SCHEMA = ibis.schema({
     "service_id": "string", "channel": "string", "day": "date", "load_id": "int64",
     "wait_minutes": "float64", "processing_minutes": "float64", "outcome": "string",
@@ -105,18 +107,9 @@ def daily_standard(prepared: ir.Table, versions: ir.Table) -> ir.Table:
     e, v = prepared.view(), versions  # a view: the prepared events may themselves end in a join
     j = e.join(v, [e.service_id == v.service_id, v.channel.isnull() | (v.channel == e.channel),
                    e.day >= v.version_from, e.day <= v.version_to])
-    is_wait = j.measure == "wait_minutes"
-    counted = ibis.cases(
-        (is_wait, j.wait_minutes.notnull()),
-        else_=j.processing_minutes.notnull() | (j.is_open & (j.age_minutes > j.threshold_minutes)),
-    )
-    within = ibis.cases(
-        (is_wait, (j.wait_minutes <= j.threshold_minutes) & (j.outcome.fill_null("") != "abandoned")),
-        else_=j.processing_minutes <= j.threshold_minutes,
-    )
     return j.group_by(["day", "service_id", "channel", "standard_id", "version_from", "threshold_minutes",
                        "measure"]).aggregate(
-        n=_count_if(j, counted), within=_count_if(j, within),
+        n=_count_if(j, counted(j)), within=_count_if(j, within(j)),
     ).select(*DAILY_STANDARD_COLUMNS)
 
 
@@ -248,11 +241,8 @@ def _conform(t: ir.Table) -> ir.Table:
 def versions_table(service_ids: Iterable[str] | None = None,
                    data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFrame:
     """The event standards' versions from data/standards.yaml (the rows `ingest.rollup` uses)."""
-    from ingest.rollup import _daily_versions
-    from metrics.declarations import load_declarations
-
     decl = load_declarations(Path(data_dir))
-    frame = _daily_versions(decl, None if service_ids is None else set(service_ids))
+    frame = daily_versions(decl, None if service_ids is None else set(service_ids))
     frame["version_from"] = pd.to_datetime(frame["version_from"]).dt.date
     frame["version_to"] = pd.to_datetime(frame["version_to"]).dt.date
     return frame

@@ -20,12 +20,13 @@ from pathlib import Path
 
 import duckdb
 
+from core.paths import db_path
 from ingest import events_dataset, normalise, readers
-from ingest.kinds import KINDS, Kind, detect, prepare_lookups
+from ingest.kind_base import Kind, prepare_lookups
+from ingest.kinds import KINDS, detect
 from ingest.problems import FileRefused, Problem
 from ingest.rollup import refresh_rollups
 from ingest.warehouse import writer
-from servicestat.config import db_path
 
 PROBLEMS_KEPT_IN_RESULT = 200
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
-from ingest.reference import unit_aliases
+from core.sqltext import literal
+from core.vocab import unit_aliases
 
 # A number as agencies write it: 12, -3.5, 1e6, "8,586,476", "$1,200.50". Commas only as thousands
 # separators, so the European "3,5" is refused rather than read as 35.
@@ -24,14 +25,10 @@ TIMESTAMP_FORMATS = [
 ]
 
 
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def minute_factors_map() -> str:
     """A DuckDB MAP literal: duration unit word -> factor into minutes."""
     pairs = [
-        f"{_sql_str(alias)}: {factor!r}"
+        f"{literal(alias)}: {factor!r}"
         for alias, (canonical, factor) in unit_aliases().items()
         if canonical == "minutes"
     ]
@@ -39,7 +36,7 @@ def minute_factors_map() -> str:
 
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
-    formats = "[" + ", ".join(_sql_str(f) for f in TIMESTAMP_FORMATS) + "]"
+    formats = "[" + ", ".join(literal(f) for f in TIMESTAMP_FORMATS) + "]"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP MACRO ss_trim(x) AS trim(x, ' ' || chr(9) || chr(10) || chr(13) || chr(160));
@@ -50,14 +47,14 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP MACRO ss_number(x) AS CASE
             WHEN ss_blank(x) THEN NULL
             WHEN TRY_CAST(ss_trim(x) AS DOUBLE) IS NOT NULL THEN ss_finite(TRY_CAST(ss_trim(x) AS DOUBLE))
-            WHEN regexp_full_match(ss_trim(x), {_sql_str(NUMBER_RE)})
+            WHEN regexp_full_match(ss_trim(x), {literal(NUMBER_RE)})
                 THEN ss_finite(TRY_CAST(replace(replace(ss_trim(x), ',', ''), '$', '') AS DOUBLE))
             WHEN regexp_full_match(ss_trim(x), '^-?[0-9]+(\\.[0-9]+)?\\s*%$')
                 THEN TRY_CAST(rtrim(ss_trim(x), '% ') AS DOUBLE) / 100
             END;
-        CREATE OR REPLACE TEMP MACRO ss_value_part(x) AS regexp_extract(x, {_sql_str(VALUE_UNIT_RE)}, 1);
+        CREATE OR REPLACE TEMP MACRO ss_value_part(x) AS regexp_extract(x, {literal(VALUE_UNIT_RE)}, 1);
         CREATE OR REPLACE TEMP MACRO ss_unit_part(x) AS
-            ss_label(regexp_extract(x, {_sql_str(VALUE_UNIT_RE)}, 2));
+            ss_label(regexp_extract(x, {literal(VALUE_UNIT_RE)}, 2));
         CREATE OR REPLACE TEMP MACRO ss_minutes(x, factor) AS coalesce(
             ss_finite(TRY_CAST(ss_trim(x) AS DOUBLE) * factor),
             CASE

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.sqltext import ident, literal
 from ingest.problems import FileRefused, Problem
 
 FORMATS = {
@@ -50,10 +51,6 @@ def normalise_column(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name).strip("_")
 
 
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _transcode_to_utf8(path: Path, tmpdir: Path) -> tuple[Path, str]:
     """Agency exports are often UTF-16 (Excel 'Unicode text') or Windows-1252: convert, and say so."""
     raw = path.read_bytes()
@@ -78,7 +75,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> list[st
             try:
                 con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
                 con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_csv({_quote(source)},"
+                    f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_csv({literal(source)},"
                     " all_varchar=true, header=true, store_rejects=true,"
                     " null_padding=false, strict_mode=true)"
                 )
@@ -138,19 +135,19 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -
         elif fmt == "parquet":
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE staged AS SELECT COLUMNS(*)::VARCHAR"
-                f" FROM read_parquet({_quote(path)})"
+                f" FROM read_parquet({literal(path)})"
             )
         elif fmt == "json":
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE staged AS SELECT *"
-                f" FROM read_json({_quote(path)}, format='auto', sample_size=-1)"
+                f" FROM read_json({literal(path)}, format='auto', sample_size=-1)"
             )
             # A field that mixes strings with numbers or lists is typed JSON: take its strings
             # without their JSON quotes, as every other reader gives text.
             columns = con.execute("SELECT column_name, column_type FROM (DESCRIBE staged)").fetchall()
             as_text = ", ".join(
                 (f"json_extract_string({q}, '$')" if t == "JSON" else f"{q}::VARCHAR") + f" AS {q}"
-                for q, t in (('"' + c.replace('"', '""') + '"', t) for c, t in columns)
+                for q, t in ((ident(c), t) for c, t in columns)
             )
             con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {as_text} FROM staged")
         else:
@@ -181,7 +178,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -
     if not any(normalised):
         raise FileRefused(name, [Problem("the header has no column names", row_number=0)])
     for o, n in zip(original, normalised, strict=True):
-        quoted = '"' + o.replace('"', '""') + '"'
+        quoted = ident(o)
         if not n:
             con.execute(f"ALTER TABLE staged DROP COLUMN {quoted}")
         elif n != o:

@@ -13,12 +13,7 @@ Built by ingest (the only writer) after a service-events load, inside the same t
   at refresh time, and each period is counted against the standard version that judges it (the one
   in force on the period's last day, see `Declarations.version_for`).
 
-An event belongs to the day it was received. Which events count against a threshold:
-  wait:        events with a wait; within = wait <= threshold and the customer did not give up
-               (an abandoned call was not answered, however early it was abandoned);
-  processing:  completed events, plus open (pending) ones already older than the threshold at the
-               service's latest timestamp, which are known to be late; within = processing <= it.
-Ties at the threshold count as within.
+Which events count against a threshold, and which are within it, is defined once in `core.rules`.
 """
 
 from __future__ import annotations
@@ -31,24 +26,20 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest.schema import TABLES_BY_NAME
-from metrics.declarations import DeclarationError, Declarations, convert, load_declarations
-from servicestat.config import DATA_DIR
+from core.declarations import load_declarations
+from core.models import Declarations
+from core.paths import DATA_DIR
+from core.rules import COUNTED_SQL, DAILY_COLUMNS, WITHIN_SQL, daily_versions, event_standards, events_sql
+from core.schema import TABLES_BY_NAME
+from core.units import convert
+from core.yamlio import DeclarationError
+from ingest.ibis_rollup import daily_sql, daily_standard_sql
 
 ROLLUP_TABLES = ("service_daily", "service_daily_standard", "service_period", "service_period_standard")
 GRAINS = {"month": ("month_start", 1), "quarter": ("quarter_start", 3), "year": ("fiscal_year_start", 12)}
-FAR_FUTURE = date(9999, 12, 31)
-DAILY_COLUMNS = ["standard_id", "service_id", "channel", "measure", "version_from", "version_to",
-                 "threshold_minutes"]
 PERIOD_COLUMNS = ["grain", "period_start", "standard_id", "service_id", "channel", "measure", "version_from",
                   "threshold_minutes"]
 
-COUNTED_SQL = """CASE v.measure
-    WHEN 'wait_minutes' THEN e.wait_minutes IS NOT NULL
-    ELSE e.processing_minutes IS NOT NULL OR (e.is_open AND e.age_minutes > v.threshold_minutes) END"""
-WITHIN_SQL = """CASE v.measure
-    WHEN 'wait_minutes' THEN e.wait_minutes <= v.threshold_minutes AND coalesce(e.outcome, '') <> 'abandoned'
-    ELSE e.processing_minutes <= v.threshold_minutes END"""
 _MEASURES = """count(*) AS events,
     count(*) FILTER (WHERE is_completed) AS completed,
     count(*) FILTER (WHERE is_open) AS pending,
@@ -61,26 +52,6 @@ _OUT = ("events, completed, pending, abandoned, resolved_first_contact, n_wait, 
         " n_processing, pq[1], pq[2], load_ids")
 
 
-def _event_standards(decl: Declarations) -> list[tuple[str, str, str | None, str]]:
-    """(standard id, service, channel, measure column) of standards counted against events."""
-    out = {}
-    for s in decl.standards:
-        measure = decl.event_measure(s)
-        if measure:
-            out[s.id] = (s.id, s.service, s.channel, measure)
-    return list(out.values())
-
-
-def _daily_versions(decl: Declarations, services: set[str] | None) -> pd.DataFrame:
-    rows = []
-    for s in decl.standards:
-        measure = decl.event_measure(s)
-        if measure and (services is None or s.service in services):
-            rows.append((s.id, s.service, s.channel, measure, s.effective_from, s.effective_to or FAR_FUTURE,
-                         convert(s.threshold.value, s.threshold.unit, "minutes")))
-    return pd.DataFrame(rows, columns=DAILY_COLUMNS)
-
-
 def _period_versions(con: duckdb.DuckDBPyConnection, decl: Declarations, services: set[str] | None,
                      first: date, last: date) -> pd.DataFrame:
     """For each grain and period touching [first, last], the version of each standard that judges it."""
@@ -90,7 +61,7 @@ def _period_versions(con: duckdb.DuckDBPyConnection, decl: Declarations, service
             f"SELECT DISTINCT {col}, ({col} + INTERVAL {months} MONTH - INTERVAL 1 DAY)::DATE"
             f" FROM fiscal_calendar WHERE date BETWEEN ? AND ? ORDER BY 1", [first, last]
         ).fetchall()
-        for sid, service, channel, measure in _event_standards(decl):
+        for sid, service, channel, measure in event_standards(decl):
             if services is not None and service not in services:
                 continue
             for start, end in periods:
@@ -113,34 +84,12 @@ def _temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, 
     con.unregister(f"{name}_df")
 
 
-def events_sql(where: str) -> str:
-    """The events as the rollups see them (day, open, age at the service's latest timestamp).
-
-    `where` filters service_events by `service_id`; metrics reuses this to recount from raw events.
-    """
-    return f"""
-        WITH as_of AS (
-            SELECT service_id, max(greatest(received_at, coalesce(completed_at, received_at))) AS as_of
-            FROM service_events WHERE {where} GROUP BY service_id
-        )
-        SELECT e.service_id, e.channel, CAST(e.received_at AS DATE) AS day, e.load_id,
-               e.wait_minutes, e.processing_minutes, e.outcome,
-               e.completed_at IS NOT NULL AS is_completed,
-               e.completed_at IS NULL AND coalesce(e.outcome, 'pending') = 'pending' AS is_open,
-               date_diff('second', e.received_at, a.as_of) / 60.0 AS age_minutes
-        FROM service_events e JOIN as_of a USING (service_id)
-        WHERE {where.replace('service_id', 'e.service_id')}
-    """
-
-
 def _prepare_events(con: duckdb.DuckDBPyConnection, where: str) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_events AS {events_sql(where)}")
 
 
 def _insert_daily(con: duckdb.DuckDBPyConnection) -> None:
     """The daily tables come from the one Ibis definition (ingest.ibis_rollup), compiled to DuckDB SQL."""
-    from ingest.ibis_rollup import daily_sql, daily_standard_sql
-
     con.execute(f"INSERT INTO service_daily BY NAME {daily_sql('_rollup_events')}")
     con.execute("INSERT INTO service_daily_standard BY NAME "
                 + daily_standard_sql("_rollup_events", "_rollup_daily_versions"))
@@ -209,7 +158,7 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, service_ids: Iterable[str] |
         if first is None:
             return warnings
         wanted = None if services is None else set(services)
-        daily = _daily_versions(decl, wanted) if decl else pd.DataFrame(columns=DAILY_COLUMNS)
+        daily = daily_versions(decl, wanted) if decl else pd.DataFrame(columns=DAILY_COLUMNS)
         periods = (_period_versions(con, decl, wanted, first, last) if decl
                    else pd.DataFrame(columns=PERIOD_COLUMNS))
         _temp_table(con, "_rollup_daily_versions", daily, "version_to")
@@ -226,8 +175,8 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, service_ids: Iterable[str] |
 def refresh(db: str | os.PathLike[str] | None = None, service_ids: Iterable[str] | None = None,
             data_dir: str | os.PathLike[str] = DATA_DIR) -> list[str]:
     """Rebuild the rollups of a published warehouse (after the standards changed, say)."""
+    from core.paths import db_path
     from ingest.warehouse import writer
-    from servicestat.config import db_path
 
     with writer(db_path(db)) as con:
         return refresh_rollups(con, service_ids, data_dir)

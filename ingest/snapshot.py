@@ -21,8 +21,9 @@ from pathlib import Path
 
 import duckdb
 
+from core.schema import SCHEMA_VERSION
+from core.sqltext import ident, literal
 from ingest.loader import sha256_of
-from ingest.schema import SCHEMA_VERSION
 from ingest.warehouse import create_schema, writer
 
 MANIFEST = "manifest.json"
@@ -33,18 +34,10 @@ class SnapshotError(Exception):
     """A snapshot cannot be written or restored; the message says which file and why."""
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str | os.PathLike[str]) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 def content_checksum(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> str:
     """'rows:md5' of a table's content, independent of row order: each row hashed as JSON (so NULL
     and the text 'NULL' differ), the sorted row hashes hashed together."""
-    cols = ", ".join(_ident(c) for c in columns)
+    cols = ", ".join(ident(c) for c in columns)
     return con.execute(
         "SELECT count(*) || ':' || coalesce(md5(string_agg(h, '' ORDER BY h)), '-')"
         f" FROM (SELECT md5(to_json(r)::VARCHAR) AS h FROM (SELECT {cols} FROM {table}) r)"
@@ -72,13 +65,13 @@ def snapshot(db: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Pat
     (out / MANIFEST).unlink(missing_ok=True)  # an old manifest must never vouch for new files
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH {_literal(db)} AS w (READ_ONLY)")
+        con.execute(f"ATTACH {literal(db)} AS w (READ_ONLY)")
         tables: dict[str, dict] = {}
         for name in _tables(con, "w"):
             file = out / f"{name}.parquet"
-            con.execute(f"COPY (SELECT * FROM w.{_ident(name)}) TO {_literal(file)} (FORMAT parquet)")
+            con.execute(f"COPY (SELECT * FROM w.{ident(name)}) TO {literal(file)} (FORMAT parquet)")
             columns = _columns(con, "w", name)
-            checksum = content_checksum(con, f"w.{_ident(name)}", [c["name"] for c in columns])
+            checksum = content_checksum(con, f"w.{ident(name)}", [c["name"] for c in columns])
             tables[name] = {"file": file.name, "rows": int(checksum.split(":")[0]), "columns": columns,
                             "sha256": sha256_of(file), "checksum": checksum}
         version = None
@@ -133,23 +126,23 @@ def restore(snapshot_dir: str | os.PathLike[str], db: str | os.PathLike[str]) ->
     with writer(db) as con:
         database = con.execute("SELECT current_database()").fetchone()[0]
         for name in _tables(con, database):  # a clean slate: nothing of the old warehouse survives
-            con.execute(f"DROP TABLE {_ident(name)}")
+            con.execute(f"DROP TABLE {ident(name)}")
         create_schema(con)
         present = set(_tables(con, database))
         for name, entry in manifest["tables"].items():
             columns = entry["columns"]
             names = [c["name"] for c in columns]
             if name not in present:
-                con.execute(f"CREATE TABLE {_ident(name)} ("
-                            + ", ".join(f"{_ident(c['name'])} {c['type']}" for c in columns) + ")")
+                con.execute(f"CREATE TABLE {ident(name)} ("
+                            + ", ".join(f"{ident(c['name'])} {c['type']}" for c in columns) + ")")
             elif _columns(con, database, name) != columns:
                 raise SnapshotError(f"table {name}: the snapshot's columns differ from this warehouse's"
                                     f" ({_columns(con, database, name)} here, {columns} in the snapshot)")
-            cols = ", ".join(_ident(n) for n in names)
-            con.execute(f"DELETE FROM {_ident(name)}")
-            con.execute(f"INSERT INTO {_ident(name)} ({cols}) SELECT {cols}"
-                        f" FROM read_parquet({_literal(folder / entry['file'])})")
-            got = content_checksum(con, _ident(name), names)
+            cols = ", ".join(ident(n) for n in names)
+            con.execute(f"DELETE FROM {ident(name)}")
+            con.execute(f"INSERT INTO {ident(name)} ({cols}) SELECT {cols}"
+                        f" FROM read_parquet({literal(folder / entry['file'])})")
+            got = content_checksum(con, ident(name), names)
             if got != entry["checksum"]:
                 raise SnapshotError(f"table {name}: restored content {got} differs from the manifest's"
                                     f" {entry['checksum']}")

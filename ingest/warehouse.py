@@ -19,8 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.schema import SCHEMA_VERSION, TABLES
 from ingest import reference
-from ingest.schema import SCHEMA_VERSION, TABLES
 
 
 def _fsync_dir(path: Path) -> None:

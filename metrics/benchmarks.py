@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.declarations import load_declarations
+from core.paths import DATA_DIR
 from metrics.cache import cached
 from metrics.db import Reader, reader
-from metrics.declarations import load_declarations
 from metrics.survey import driver_scores
-from servicestat.config import DATA_DIR
 
 COMPARISON_NOTE = (
     "Service index = (mean of the A-11 satisfaction answers on 1-5 - 1) / 4 x 100, the way ACSI rescales "

@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
+from core.declarations import fingerprint
+from core.paths import DATA_DIR, db_path
 from metrics.access import Viewer, current_viewer, viewing
 from metrics.db import reader
-from metrics.declarations import fingerprint
 from metrics.suppression import for_viewer, is_deferred, rules_stamp
-from servicestat.config import DATA_DIR, db_path
 
 MAX_ENTRIES = 256
 

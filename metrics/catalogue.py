@@ -19,11 +19,11 @@ import duckdb
 import pandas as pd
 import yaml
 
+from core.declarations import load_declarations
+from core.paths import DATA_DIR, data_file
 from metrics.cache import cached
 from metrics.db import reader
-from metrics.declarations import load_declarations
 from metrics.exports import available, export
-from servicestat.config import DATA_DIR
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +108,7 @@ def metric_definitions(data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFr
 def standards_catalogue(data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFrame:
     """Every version of every standard (data/standards.yaml); `version` counts from 1 by start date."""
     decl = load_declarations(Path(data_dir))
-    services = Path(data_dir) / "services.csv"
-    names = pd.read_csv(services if services.exists() else DATA_DIR / "services.csv", dtype=str)
+    names = pd.read_csv(data_file("services.csv", data_dir), dtype=str)
     name_of = dict(zip(names["service_id"], names["name"], strict=True))
     rows = []
     for sid in decl.standard_ids:
@@ -128,10 +127,7 @@ def standards_catalogue(data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataF
 
 def survey_questions(data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFrame:
     """The A-11 standard question wordings per driver (data/driver_patterns.yaml), in form order."""
-    path = Path(data_dir) / "driver_patterns.yaml"
-    if not path.exists():
-        path = DATA_DIR / "driver_patterns.yaml"
-    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    spec = yaml.safe_load(data_file("driver_patterns.yaml", data_dir).read_text(encoding="utf-8")) or {}
     slots = {driver: int(q) for q, driver in (spec.get("slots") or {}).items()}
     rows = []
     for driver, entry in (spec.get("drivers") or {}).items():

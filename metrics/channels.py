@@ -10,21 +10,21 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from core import vocab
+from core.fiscal import period_label, quarter_start
+from core.paths import DATA_DIR
+from core.vocab import ALL_CHANNELS, UNSPECIFIED
 from metrics.cache import cached
 from metrics.db import reader
 from metrics.provenance import attach_freshness, loads_table
-from metrics.standards import period_label
 from metrics.stats import add_interval
 from metrics.survey import driver_scores
-from servicestat.config import DATA_DIR
 
 GRAINS = ("quarter", "year")
-CHANNEL_ORDER = ("online", "phone", "in-person", "mail", "email", "mixed", "unspecified", "all")
+CHANNEL_ORDER = (*vocab.CHANNELS, UNSPECIFIED, ALL_CHANNELS)
 
 SERVICE_COLUMNS = [
     "agency_id", "agency", "service_id", "service", "channel", "channel_label", "grain", "period",
@@ -36,14 +36,7 @@ SERVICE_COLUMNS = [
 
 def channel_labels(data_dir: str | os.PathLike[str] = DATA_DIR) -> dict[str, str]:
     """Channel key -> label from data/channels.yaml, plus 'all' and 'unspecified'."""
-    path = Path(data_dir) / "channels.yaml"
-    if not path.exists():  # a declarations folder without its own channels uses the shipped ones
-        path = Path(DATA_DIR) / "channels.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    labels = {key: str(spec.get("label", key)) for key, spec in (raw.get("channels") or {}).items()}
-    labels.setdefault("all", "All channels")
-    labels.setdefault("unspecified", "Channel not given")
-    return labels
+    return {**vocab.channel_labels(data_dir), ALL_CHANNELS: "All channels", UNSPECIFIED: "Channel not given"}
 
 
 def _order(channel: pd.Series) -> pd.Series:
@@ -95,7 +88,6 @@ def service_channels(db: str | os.PathLike[str] | None = None, grain: str = "qua
 
 def _start(grain: str, period: str) -> object:
     """First day of 'FY2024 Q2' or 'FY2024'."""
-    from metrics.trends import quarter_start
 
     fy = int(period[2:6])
     quarter = int(period[-1]) if grain == "quarter" else 1

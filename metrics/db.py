@@ -38,8 +38,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.paths import db_path
+from core.sqltext import ident, literal
 from metrics.access import Viewer, current_viewer
-from servicestat.config import db_path
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -116,10 +117,6 @@ PUBLIC_MOVES = ("submitted", "published", "not_reported")
 _LOAD_OWNER_TABLES = ("service_events", "metric_observations", "survey_results", "survey_mentions")
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def schema_name(viewer: Viewer) -> str:
     """The in-memory schema holding a viewer's views (readable prefix, collision-free hash)."""
     return f"v_{viewer.role}_{hashlib.sha1(viewer.key.encode()).hexdigest()[:10]}"
@@ -127,7 +124,7 @@ def schema_name(viewer: Viewer) -> str:
 
 def _build_scope(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> str:
     """Create the viewer's schema of views over the attached warehouse; return its qualified name."""
-    s = f"memory.{_ident(schema_name(viewer))}"
+    s = f"memory.{ident(schema_name(viewer))}"
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
     tables = {
         name: [
@@ -171,13 +168,13 @@ def _build_scope(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> str:
     else:
         con.execute(f"CREATE OR REPLACE TABLE {s}._own_loads AS SELECT NULL::BIGINT AS load_id WHERE false")
     for name, columns in tables.items():
-        con.execute(f"CREATE OR REPLACE VIEW {s}.{_ident(name)} AS {_view_sql(s, name, columns)}")
+        con.execute(f"CREATE OR REPLACE VIEW {s}.{ident(name)} AS {_view_sql(s, name, columns)}")
     return s
 
 
 def _view_sql(s: str, name: str, columns: list[tuple[str, str]]) -> str:
     scope = SCOPES.get(name, Scope("deny"))
-    source = f"warehouse.main.{_ident(name)} t"
+    source = f"warehouse.main.{ident(name)} t"
     own = scope.own.format(s=s)
     if scope.kind == "pass":
         return f"SELECT t.* FROM {source}"
@@ -195,9 +192,9 @@ def _view_sql(s: str, name: str, columns: list[tuple[str, str]]) -> str:
         return f"SELECT t.* FROM {source} WHERE {_OWN_LOAD.format(s=s)}"
     if scope.kind in ("mask", "history"):
         cols = ", ".join(
-            f"CASE WHEN {own} THEN t.{_ident(c)} ELSE NULL END::{t} AS {_ident(c)}"
+            f"CASE WHEN {own} THEN t.{ident(c)} ELSE NULL END::{t} AS {ident(c)}"
             if c in scope.masked
-            else f"t.{_ident(c)}"
+            else f"t.{ident(c)}"
             for c, t in columns
         )
         where = ""
@@ -241,8 +238,7 @@ class Reader:
                 # back its cached instance of the *old* file. The old connection is not closed here,
                 # since other threads may still be reading through its cursors; it goes with them.
                 con = duckdb.connect(":memory:")
-                quoted = str(self.path).replace("'", "''")
-                con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+                con.execute(f"ATTACH {literal(self.path)} AS warehouse (READ_ONLY)")
                 self._con, self._version, self._scopes = con, current, {}
             if viewer.role == "omb":
                 schema = "warehouse"

@@ -14,11 +14,11 @@ import os
 
 import pandas as pd
 
+from core.paths import DATA_DIR
 from metrics.cache import cached
 from metrics.standards import standards_status
 from metrics.stats import add_interval, significant, two_proportion_test
 from metrics.survey import driver_scores
-from servicestat.config import DATA_DIR
 
 JUDGED = ("on track", "at risk", "off track")
 HEADLINE_COLUMNS = [

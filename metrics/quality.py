@@ -2,7 +2,7 @@
 
 Findings are recomputed from the facts as they stand (so a corrected file that replaced a
 collection takes its findings with it, and an improved pattern file shows at once) with the same
-rules and wording as ingest used (`ingest.a11.question_findings`). The file row comes from the
+rules and wording as ingest used (`core.survey_findings`). The file row comes from the
 matching row-level warning ingest recorded in `load_warnings`; it is NULL for facts loaded by a
 kind that records none (generic survey-results files).
 
@@ -18,8 +18,8 @@ import os
 
 import pandas as pd
 
-from ingest import driver_patterns
-from ingest.a11 import question_findings, where
+from core import driver_patterns
+from core.survey_findings import question_findings, where
 from metrics.db import reader
 from metrics.exports import export
 

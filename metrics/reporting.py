@@ -23,12 +23,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
-from ingest.schema import TABLES_BY_NAME
-from ingest.workflow import rules
+from core.fiscal import quarter_bounds
+from core.paths import DATA_DIR
+from core.publication import rules
+from core.schema import TABLES_BY_NAME
 from metrics.cache import cached
 from metrics.db import reader
 from metrics.exports import export
-from servicestat.config import DATA_DIR
 
 COMPLIANCE = ("published", "awaiting review", "change requested", "not reported", "overdue", "due", "open")
 _BY_STATE = {
@@ -37,16 +38,6 @@ _BY_STATE = {
     "change_requested": "change requested",
     "not_reported": "not reported",
 }
-
-
-def quarter_bounds(fiscal_year: int, quarter: int) -> tuple[date, date]:
-    """First and last day of a federal fiscal quarter (FY starts 1 October of the year before)."""
-    month = 10 + 3 * (quarter - 1)
-    year = fiscal_year - 1 + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    start = date(year, month, 1)
-    nxt = date(year + (month + 2) // 12, (month + 2) % 12 + 1, 1)
-    return start, nxt - timedelta(days=1)
 
 
 def deadline(fiscal_year: int, quarter: int, data_dir: str | os.PathLike[str] = DATA_DIR) -> date:

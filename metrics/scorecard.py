@@ -19,14 +19,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.declarations import load_declarations
+from core.models import Goal
+from core.paths import DATA_DIR
 from metrics.cache import cached
 from metrics.db import Reader, reader
-from metrics.declarations import Goal, load_declarations
 from metrics.provenance import attach_freshness, loads_table
 from metrics.standards import event_stat_column, reported_values, standards_status
 from metrics.stats import add_interval
 from metrics.survey import driver_scores
-from servicestat.config import DATA_DIR
 
 JUDGED = ("on track", "at risk", "off track")
 

@@ -26,15 +26,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingest.rollup import COUNTED_SQL, WITHIN_SQL, events_sql
+from core.declarations import load_declarations
+from core.fiscal import period_label
+from core.models import Declarations, StandardVersion
+from core.paths import DATA_DIR
+from core.rules import COUNTED_SQL, WITHIN_SQL, events_sql
+from core.units import convert
 from metrics.access import OMB, viewing
 from metrics.cache import cached
 from metrics.db import Reader, reader
-from metrics.declarations import Declarations, StandardVersion, convert, load_declarations
 from metrics.exports import export
 from metrics.provenance import attach_freshness, loads_table
 from metrics.stats import wilson_interval
-from servicestat.config import DATA_DIR
 
 GRAIN_COLUMNS = {"month": "month_start", "quarter": "quarter_start", "year": "fiscal_year_start"}
 GRAIN_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -131,17 +134,6 @@ def check_rollups(r: Reader) -> None:
             f"the rollups do not cover service-events load {int(row['events'])}: ingest refreshes them after "
             "each service-events load (ingest.rollup.refresh_rollups); to rebuild now, run "
             "ingest.rollup.refresh(db)")
-
-
-def period_label(grain: str, start: date) -> str:
-    """'2024-03', 'FY2024 Q2' or 'FY2024' (the federal fiscal year starts 1 October)."""
-    start = pd.Timestamp(start).date()
-    if grain == "month":
-        return f"{start:%Y-%m}"
-    fy = start.year + (1 if start.month >= 10 else 0)
-    if grain == "quarter":
-        return f"FY{fy} Q{(start.month - 10) % 12 // 3 + 1}"
-    return f"FY{fy}"
 
 
 def data_window(r: Reader) -> tuple[date | None, date | None]:

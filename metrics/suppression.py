@@ -36,8 +36,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from core.fiscal import quarter_start
+from core.paths import DATA_DIR, data_file
 from metrics.access import Viewer, current_viewer
-from servicestat.config import DATA_DIR
 
 #: Whole-number columns that identify a row (not figures).
 KEY_NUMBERS = frozenset(
@@ -96,8 +97,7 @@ def is_deferred() -> bool:
 
 
 def _rules_file(data_dir: str | os.PathLike[str]) -> Path:
-    path = Path(data_dir) / "publication.yaml"
-    return path if path.is_file() else DATA_DIR / "publication.yaml"
+    return data_file("publication.yaml", data_dir)
 
 
 def min_count(data_dir: str | os.PathLike[str] = DATA_DIR) -> int:
@@ -205,17 +205,12 @@ def _complementary(
     return hidden
 
 
-def _quarter_start(fiscal_year: int, quarter: int) -> date:
-    month = 10 + 3 * (quarter - 1)
-    return date(fiscal_year - 1 + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-
-
 def _period_date(frame: pd.DataFrame) -> list[date | None] | None:
     if "period_start" in frame.columns:
         return [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame["period_start"]]
     if "fiscal_year" in frame.columns and "quarter" in frame.columns:
         return [
-            None if pd.isna(fy) or pd.isna(q) else _quarter_start(int(fy), int(q))
+            None if pd.isna(fy) or pd.isna(q) else quarter_start(int(fy), int(q))
             for fy, q in zip(frame["fiscal_year"], frame["quarter"], strict=True)
         ]
     if "fiscal_year" in frame.columns:

@@ -16,14 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.declarations import load_declarations
+from core.fiscal import quarter_start
+from core.paths import DATA_DIR
 from metrics.cache import cached
 from metrics.db import reader
-from metrics.declarations import load_declarations
 from metrics.exports import export
 from metrics.provenance import attach_freshness, loads_table
 from metrics.stats import add_interval, significant, two_proportion_test
-from metrics.trends import add_changes, quarter_start
-from servicestat.config import DATA_DIR
+from metrics.trends import add_changes
 
 KEYS = ["service_id", "channel", "driver"]
 

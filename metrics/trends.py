@@ -10,21 +10,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from core.fiscal import period_label
+from core.paths import DATA_DIR
 from metrics.cache import cached
-from servicestat.config import DATA_DIR
 
 GRAIN_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-
-
-def quarter_start(fiscal_year: int, quarter: int) -> date:
-    """First day of a federal fiscal quarter: FY2024 Q1 starts 1 October 2023."""
-    month = 10 + 3 * (quarter - 1)
-    return date(fiscal_year - 1 + (month - 1) // 12, (month - 1) % 12 + 1, 1)
 
 
 def add_changes(frame: pd.DataFrame, keys: Sequence[str], value: str, grain: str,
@@ -53,10 +47,10 @@ TREND_COLUMNS = ["service_id", "channel", "grain", "period", "period_start", "me
 
 
 def _metric_trends(db: str, metric: str, grain: str, data_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    from core.declarations import load_declarations
     from metrics.db import reader
-    from metrics.declarations import load_declarations
     from metrics.provenance import attach_freshness, loads_table
-    from metrics.standards import check_rollups, event_stat_column, period_label, reported_values
+    from metrics.standards import check_rollups, event_stat_column, reported_values
     from metrics.survey import driver_scores
 
     decl = load_declarations(Path(data_dir))

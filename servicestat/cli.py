@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from servicestat.config import db_path
+from core.paths import db_path
 
 # Wide enough for the summary table when the output is not a terminal (CI logs, pipes).
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -57,7 +57,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from ingest.schema import markdown
+    from core.schema import markdown
 
     sys.stdout.write(markdown() + "\n")
     return 0
@@ -82,7 +82,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Declarations first (every problem, with file and line), then data-quality findings."""
-    from metrics.declarations import check_declarations
+    from core.declarations import check_declarations
 
     problems = check_declarations()
     for p in problems:
@@ -131,7 +131,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ingest.demo import build_demo
+    from publish.demo import build_demo
 
     path = Path(db_path(args.db))
     if args.rebuild or not path.exists():
@@ -160,8 +160,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_rollup(args: argparse.Namespace) -> int:
+    from core.yamlio import DeclarationError
     from ingest.ibis_rollup import RollupError, run
-    from metrics.declarations import DeclarationError
 
     try:
         r = run(args.events, db_path(args.db), args.engine, spark_master=args.spark_master,
@@ -215,7 +215,7 @@ def cmd_tokens_add(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """`report STATE SERVICE_ID FY QUARTER --by NAME` moves a service-quarter; `report status` lists them."""
-    from ingest.workflow import WorkflowError, move
+    from publish.workflow import WorkflowError, move
 
     words = args.words
     if words[0] == "status":
@@ -251,7 +251,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.by:
         console.print("[red]error[/]: --by NAME is required: say who makes the move")
         return 2
-    from ingest.archive import ArchiveError
+    from publish.archive import ArchiveError
 
     try:
         done = move(args.db, state, service_id, fiscal_year, q, args.by, reason=args.reason)
@@ -264,7 +264,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_archive(args: argparse.Namespace) -> int:
-    from ingest.archive import ArchiveError, archive_quarter
+    from publish.archive import ArchiveError, archive_quarter
 
     try:
         fiscal_year = int(args.fy.upper().removeprefix("FY"))

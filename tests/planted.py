@@ -1,7 +1,7 @@
 """A small warehouse with PLANTED values, for tests that prove what a viewer can never see.
 
 `build_planted(db)` loads real files through `ingest.loader.load` and moves the reporting workflow
-through `ingest.workflow`, so the values below sit in every table they would reach in production
+through `publish.workflow`, so the values below sit in every table they would reach in production
 (facts, rollups, rejects, workflow). Two services of two agencies:
 
 * OWN = `dos-ca` (agency `dos-ca`, Passport Services), FY2024 Q1 and Q2 both **published**;
@@ -44,7 +44,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ingest.loader import load
-from ingest.workflow import Move, move_many
+from publish.workflow import Move, move_many
 from tests.conftest import write
 
 OWN, OTHER = "dos-ca", "va-vba"

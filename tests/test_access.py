@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 import metrics
-from ingest.schema import TABLES
+from core.declarations import load_declarations
+from core.schema import TABLES
 from metrics.access import OMB, PUBLIC, Viewer, agency_manager, set_default_viewer, viewing
 from metrics.db import SCOPES, reader
-from metrics.declarations import load_declarations
 from metrics.exports import available
 from metrics.standards import standards_status
 from metrics.survey import driver_scores

@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import ingest.archive
-from ingest.archive import ArchiveError, archive_quarter, archive_root, verify, versions
+import publish.archive
 from ingest.loader import load
-from ingest.workflow import move
+from publish.archive import ArchiveError, archive_quarter, archive_root, verify, versions
+from publish.workflow import move
 from tests.conftest import query, write
 from tests.planted import (
     OWN,
@@ -118,7 +118,7 @@ def test_a_failed_archive_says_the_quarter_is_published(wh: Path, monkeypatch: p
     def broken(*_args: object) -> Path:
         raise OSError("disk full")
 
-    monkeypatch.setattr(ingest.archive, "archive_quarter", broken)
+    monkeypatch.setattr(publish.archive, "archive_quarter", broken)
     with pytest.raises(
         ArchiveError, match=r"FY2024 Q2 is published, but .*disk full.*servicestat archive 2024 2"
     ):

@@ -24,8 +24,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.schema import FACT_TABLES
 from ingest.loader import LoadResult, load
-from ingest.schema import FACT_TABLES
 from tests.conftest import FIXTURES
 from tests.reliability import attached, checksums, rows
 

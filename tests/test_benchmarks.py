@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.paths import DATA_DIR
 from ingest.benchmarks import BENCHMARKS_FILE, BenchmarkError, read_benchmarks, sync_benchmarks
 from ingest.warehouse import writer
 from metrics.db import reader
-from servicestat.config import DATA_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO.parent / "shared" / "reference" / "acsi_benchmarks.csv"

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from core.paths import DATA_DIR
 from ingest.loader import load
 from metrics.benchmark_view import acsi_history, benchmark_gaps, benchmark_options, federal_index_by_year
 from metrics.catalogue import (
@@ -21,7 +22,6 @@ from metrics.catalogue import (
     survey_questions,
 )
 from metrics.exports import available
-from servicestat.config import DATA_DIR
 from tests.conftest import query, write
 
 HEADER = ("service_id,channel,fiscal_year,quarter,question_text,driver,"

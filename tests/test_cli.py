@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingest.schema import markdown
+from core.schema import markdown
 from tests.conftest import FIXTURES, REPO, query
 
 INGEST = FIXTURES / "ingest"

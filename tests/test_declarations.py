@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from metrics.declarations import (
+from core.declarations import (
     DeclarationError,
     check_declarations,
     convert,

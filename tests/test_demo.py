@@ -13,9 +13,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ingest import demo
-from ingest.demo import build_demo, generate
-from servicestat.config import DATA_DIR
+from core.paths import DATA_DIR
+from publish import demo
+from publish.demo import build_demo, generate
 
 SERVICES = sorted(pd.read_csv(DATA_DIR / "services.csv", dtype=str)["service_id"])
 

@@ -25,7 +25,7 @@ FORMATS = ("csv", "json", "parquet")
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> str:
-    from ingest.demo import build_demo
+    from publish.demo import build_demo
 
     path = tmp_path_factory.mktemp("downloads") / "demo.duckdb"
     build_demo(path)

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 import yaml
 
-from ingest.driver_patterns import PATTERNS_FILE, DriverRules, clean_text, install_classifier, parse, rules
+from core.driver_patterns import PATTERNS_FILE, DriverRules, clean_text, install_classifier, parse, rules
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO.parent / "shared" / "reference" / "a11_cx_fy2021.csv"

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from bench.ingest import generate_events_csv
+from core.schema import FACT_TABLES
 from ingest.loader import load
-from ingest.schema import FACT_TABLES
 from tests.conftest import FIXTURES
 from tests.reliability import table_checksums
 

@@ -25,9 +25,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 
+from core.vocab import unit_aliases
 from ingest import normalise
 from ingest.loader import LoadResult, load
-from ingest.reference import unit_aliases
 from ingest.warehouse import initialise
 from tests.reliability import rows
 

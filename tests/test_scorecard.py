@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.fiscal import quarter_start
 from ingest.loader import load
 from metrics.benchmarks import COMPARISON_NOTE, acsi_comparison
 from metrics.goals import gpra_status
@@ -20,7 +21,7 @@ from metrics.scorecard import (
     progress,
     standards_scorecard,
 )
-from metrics.trends import add_changes, metric_trends, quarter_start
+from metrics.trends import add_changes, metric_trends
 from tests.conftest import REFERENCE, REPO
 from tests.metrics_warehouse import DECL, EVENTS, OBSERVATIONS, SURVEY, build
 
@@ -117,7 +118,7 @@ def test_gpra_sample_through_the_gpra_kind(tmp_path: Path) -> None:
 
 def test_gpra_sample_rules_directly() -> None:
     """The same expectations with the report's rows read straight from the reference file."""
-    from metrics.declarations import load_declarations
+    from core.declarations import load_declarations
 
     goals = [g for g in load_declarations(REPO / "data").goals.values() if g.id.startswith("gsa-")]
     with open(REFERENCE / "gpra_apr_sample.csv", newline="", encoding="utf-8") as fh:

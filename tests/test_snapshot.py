@@ -11,8 +11,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from core.schema import SCHEMA_VERSION, TABLES
 from ingest.loader import load
-from ingest.schema import SCHEMA_VERSION, TABLES
 from ingest.snapshot import MANIFEST, SnapshotError, restore, snapshot
 from tests.conftest import FIXTURES
 from tests.reliability import table_checksums

@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.fiscal import period_label
 from ingest.loader import load
 from ingest.rollup import refresh
 from metrics.exports import available
-from metrics.standards import period_label, standards_status, status_for, status_rule_text
+from metrics.standards import standards_status, status_for, status_rule_text
 from tests.conftest import FIXTURES, REFERENCE, REPO, query
 from tests.metrics_warehouse import DECL, EVENTS, OBSERVATIONS, build
 

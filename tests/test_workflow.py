@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from core.fiscal import quarter_bounds
 from ingest.warehouse import initialise
-from ingest.workflow import Move, WorkflowError, move, move_many, rules
 from metrics.access import PUBLIC, viewing
-from metrics.reporting import deadline, quarter_bounds, reporting_history, reporting_status
+from metrics.reporting import deadline, reporting_history, reporting_status
+from publish.workflow import Move, WorkflowError, move, move_many, rules
 from tests.conftest import query
 
 
@@ -227,7 +228,7 @@ def test_cli(wh: Path) -> None:
 
 def test_demo_reporting_states(wh: Path) -> None:
     """Every service-quarter of the demo is published but the last (under way) and one not reported."""
-    from ingest.demo import NOT_REPORTED, reporting_moves
+    from publish.demo import NOT_REPORTED, reporting_moves
 
     move_many(wh, reporting_moves(), archive=False)
     states = query(wh, "SELECT fiscal_year, quarter, state, count(*) FROM reporting_state GROUP BY ALL")

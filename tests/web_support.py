@@ -25,7 +25,7 @@ def make_users(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> Path:
     """The demo warehouse (synthetic), built once per test module (~5 s)."""
-    from ingest.demo import build_demo
+    from publish.demo import build_demo
 
     path = tmp_path_factory.mktemp("web-demo") / "demo.duckdb"
     build_demo(path)

@@ -44,7 +44,7 @@ def db_path(tmp_path_factory) -> str:
     """The warehouse the app reads: the shipped demo data, built once per test session (~5 s).
 
     Override in a test module to point the app at another warehouse."""
-    from ingest.demo import build_demo
+    from publish.demo import build_demo
 
     path = tmp_path_factory.mktemp("browser-warehouse") / "demo.duckdb"
     build_demo(path)

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 import yaml
 
-from servicestat.config import DATA_DIR
+from core.paths import DATA_DIR
 from tests.browser.page_checks import (
     DESKTOP,
     PHONE,

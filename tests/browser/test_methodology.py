@@ -83,7 +83,7 @@ def test_driver_question_texts_and_scale_appear(page, methodology):
 def test_definitions_and_standards_from_the_declarations(page, methodology):
     import yaml
 
-    from servicestat.config import DATA_DIR
+    from core.paths import DATA_DIR
 
     declared = yaml.safe_load((DATA_DIR / "metrics.yaml").read_text(encoding="utf-8"))["metrics"]
     rows = table_cells(page, "#metric-definitions-table")

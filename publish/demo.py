@@ -47,10 +47,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from core import vocab
+from core.fiscal import quarter_bounds
+from core.paths import DATA_DIR
 from ingest import events_dataset
 from ingest.loader import LoadResult, load
-from ingest.workflow import Move, move_many
-from servicestat.config import DATA_DIR
+from publish.workflow import Move, move_many
 
 FIRST_FY = 2023
 N_FY = 3
@@ -327,7 +329,7 @@ TOUCHPOINTS = {
 }
 
 # ----------------------------------------------------------------------------- survey model
-DRIVERS = ("satisfaction", "trust", "effectiveness", "ease", "efficiency", "equity", "employee")
+DRIVERS = tuple(d for d in vocab.DRIVERS if d != vocab.OTHER_DRIVER)
 QUESTIONS = {
     "satisfaction": "I am satisfied with the service I received from {name}.",
     "trust": "This interaction increased my confidence in {name}.",
@@ -750,7 +752,7 @@ def reporting_moves() -> list[Move]:
     for idx, (sid, agency) in enumerate(zip(services["service_id"], services["agency_id"], strict=True)):
         lead = f"{agency} CX lead (demo)"
         for fy, q in quarters:
-            end = date(fy - 1 + (9 + 3 * q) // 12, (9 + 3 * q) % 12 + 1, 1) - timedelta(days=1)
+            end = quarter_bounds(fy, q)[1]
             at = pd.Timestamp(end) + pd.Timedelta(days=15 + (idx * 7 + q) % 20, hours=10)
             if (sid, fy, q) == NOT_REPORTED:
                 moves.append(Move("not_reported", sid, fy, q, lead, "survey vendor contract lapsed; no "

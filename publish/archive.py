@@ -1,6 +1,6 @@
 """The public quarterly archive: dated, versioned, immutable snapshots of what the public sees.
 
-When a service-quarter is published (`ingest.workflow`), or with `servicestat archive FY QUARTER`,
+When a service-quarter is published (`publish.workflow`), or with `servicestat archive FY QUARTER`,
 every registered export is computed *as the public viewer* (scoped to published service-quarters
 and small-number suppressed, exactly like the public site), cut to the rows of that fiscal quarter,
 and written as CSV and Parquet with a `manifest.json` (sha256 and size of every file, the rule
@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from core.paths import db_path
 from ingest.loader import sha256_of
-from servicestat.config import db_path
 
 MANIFEST = "manifest.json"
 #: Exports that are not public figures of a quarter.
@@ -125,8 +126,9 @@ def verify(version_dir: str | os.PathLike[str]) -> dict:
 
 def archive_quarter(db: str | os.PathLike[str] | None, fiscal_year: int, quarter: int) -> Path:
     """Write the next version of the quarter's public archive (or return the latest if unchanged)."""
-    if quarter not in (1, 2, 3, 4) or not 1990 <= int(fiscal_year) <= 2100:
-        raise ArchiveError(f"FY{fiscal_year} Q{quarter} is not a fiscal quarter (FY 1990-2100, quarter 1-4)")
+    if quarter not in (1, 2, 3, 4) or not FIRST_FISCAL_YEAR <= int(fiscal_year) <= LAST_FISCAL_YEAR:
+        raise ArchiveError(f"FY{fiscal_year} Q{quarter} is not a fiscal quarter "
+                           f"(FY {FIRST_FISCAL_YEAR}-{LAST_FISCAL_YEAR}, quarter 1-4)")
     from metrics.suppression import min_count, suppression_rule_text
 
     tables = public_tables(db, fiscal_year, quarter)

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from servicestat.config import DATA_DIR
+from core.paths import DATA_DIR
 
 PATTERNS_FILE = DATA_DIR / "driver_patterns.yaml"
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2026": "..."})

@@ -7,7 +7,7 @@ data/publication.yaml (`workflow`), since OMB changes them, not code. Every move
 nothing does (an illegal move raises `WorkflowError` and leaves the file as it was). The history is
 append-only: this module only ever inserts into it.
 
-Publishing a quarter also writes the public archive of that quarter (`ingest.archive`), after the
+Publishing a quarter also writes the public archive of that quarter (`publish.archive`), after the
 new state is swapped in, so the archive holds what the public sees.
 """
 
@@ -22,58 +22,11 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import yaml
 
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, is_fiscal_year
+from core.paths import DATA_DIR, db_path
+from core.publication import NEW, Rules, WorkflowError, rules
 from ingest.warehouse import writer
-from servicestat.config import DATA_DIR, db_path
-
-NEW = "new"  # a service-quarter with no state yet
-
-
-class WorkflowError(ValueError):
-    """A move the workflow does not allow, or bad arguments; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The workflow declared in data/publication.yaml."""
-
-    states: dict[str, str]
-    transitions: dict[str, tuple[str, ...]]
-    reason_required: frozenset[str]
-    deadline_days: int
-
-
-def rules(data_dir: str | os.PathLike[str] = DATA_DIR) -> Rules:
-    """Read and check the `workflow` section; a broken declaration names the file and the key."""
-    path = Path(data_dir) / "publication.yaml"
-    if not path.is_file():
-        path = DATA_DIR / "publication.yaml"
-    doc = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("workflow")
-    if not isinstance(doc, dict):
-        raise WorkflowError(f"{path}: no `workflow` section")
-    states = doc.get("states") or {}
-    transitions = doc.get("transitions") or {}
-    if not isinstance(states, dict) or not states:
-        raise WorkflowError(f"{path}: workflow.states must map each state to its meaning")
-    out: dict[str, tuple[str, ...]] = {}
-    for source, targets in transitions.items():
-        if source != NEW and source not in states:
-            raise WorkflowError(f"{path}: workflow.transitions: unknown state {source!r}")
-        for target in targets or []:
-            if target not in states:
-                raise WorkflowError(f"{path}: workflow.transitions.{source}: unknown state {target!r}")
-        out[source] = tuple(targets or [])
-    required = frozenset(doc.get("reason_required") or [])
-    if required - set(states):
-        raise WorkflowError(
-            f"{path}: workflow.reason_required: unknown state(s) {sorted(required - set(states))}"
-        )
-    try:
-        days = int(doc.get("deadline_days_after_quarter", 45))
-    except (TypeError, ValueError) as exc:
-        raise WorkflowError(f"{path}: workflow.deadline_days_after_quarter must be a whole number") from exc
-    return Rules(states=dict(states), transitions=out, reason_required=required, deadline_days=days)
 
 
 @dataclass(frozen=True)
@@ -93,8 +46,9 @@ class Move:
 def _check_args(move: Move, r: Rules) -> None:
     if move.state not in r.states:
         raise WorkflowError(f"unknown state {move.state!r}; expected one of {', '.join(r.states)}")
-    if not isinstance(move.fiscal_year, int) or not 1990 <= move.fiscal_year <= 2100:
-        raise WorkflowError(f"fiscal year {move.fiscal_year!r} is not a fiscal year (1990-2100)")
+    if not is_fiscal_year(move.fiscal_year):
+        raise WorkflowError(f"fiscal year {move.fiscal_year!r} is not a fiscal year "
+                            f"({FIRST_FISCAL_YEAR}-{LAST_FISCAL_YEAR})")
     if move.quarter not in (1, 2, 3, 4):
         raise WorkflowError(f"quarter {move.quarter!r} is not a fiscal quarter (1-4)")
     if not (move.by or "").strip():
@@ -199,7 +153,7 @@ def move_many(
         done = _plan(con, moves, r)
         _write(con, done)
     if archive:
-        from ingest.archive import ArchiveError, archive_quarter
+        from publish.archive import ArchiveError, archive_quarter
 
         for fy, q in sorted({(m.fiscal_year, m.quarter) for m in done if m.state == "published"}):
             try:
