@@ -1,12 +1,13 @@
 # ServiceStat: the two commands of the README, and a few helpers.
 #   make demo   install, build the demo warehouse (synthetic data) and serve http://127.0.0.1:8050
+#   make demo-real   the same with the real public data of data/public/ instead
 #   make test   install (Python packages, Chromium, USWDS, axe-core) and run every test
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo demo-real test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	bash .ci/setup --no-browser
 	$(VENV)/bin/servicestat demo
+
+# the real-data example: the public files of data/public/ (see its SOURCES.md), every quarter published
+demo-real: $(STAMP)
+	bash .ci/setup --no-browser
+	$(VENV)/bin/servicestat demo --real --rebuild
 
 test: install lint
 	$(PY) -m pytest -n 2 --dist loadfile

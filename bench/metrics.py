@@ -34,7 +34,6 @@ from ingest.rollup import refresh  # noqa: E402
 from metrics.scorecard import standards_scorecard  # noqa: E402
 from metrics.standards import GRAIN_COLUMNS, standards_status  # noqa: E402
 from metrics.survey import driver_scores  # noqa: E402
-from metrics.trends import _cached_trends, metric_trends  # noqa: E402
 
 GENERATE = """
 COPY (
@@ -125,21 +124,6 @@ def raw_standards_sql(grain: str) -> tuple[str, list]:
     return sql, params
 
 
-RAW_TRENDS = """
-    WITH m AS (
-        SELECT e.service_id, e.channel, c.month_start AS period_start,
-               quantile_cont(e.wait_minutes, 0.5) AS value, count(e.wait_minutes) AS n
-        FROM service_events e JOIN fiscal_calendar c ON c.date = CAST(e.received_at AS DATE) GROUP BY ALL
-    )
-    SELECT m.*, m.value - p.value AS change_prev, m.value - y.value AS change_yago FROM m
-    LEFT JOIN m p ON p.service_id = m.service_id AND p.channel = m.channel
-        AND p.period_start = m.period_start - INTERVAL 1 MONTH
-    LEFT JOIN m y ON y.service_id = m.service_id AND y.channel = m.channel
-        AND y.period_start = m.period_start - INTERVAL 12 MONTH
-    ORDER BY ALL
-"""
-
-
 def best_of(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeat):
@@ -160,17 +144,10 @@ def check_standards(ours: pd.DataFrame, raw: pd.DataFrame) -> bool:
 def uncached(fn: Callable[..., pd.DataFrame], *args: object) -> Callable[[], pd.DataFrame]:
     """Call a metrics function with every metrics cache emptied first: no result is reused."""
     def run() -> pd.DataFrame:
-        for cached_fn in (standards_status, standards_scorecard, _cached_trends, driver_scores):
+        for cached_fn in (standards_status, standards_scorecard, driver_scores):
             cached_fn.cache_clear()
         return fn(*args)
     return run
-
-
-def check_trends(ours: pd.DataFrame, raw: pd.DataFrame) -> bool:
-    ours = ours[ours["channel"] != "all"].dropna(subset=["value"])
-    raw = raw.dropna(subset=["value"])
-    return len(ours) == len(raw) and np.allclose(ours["value"].to_numpy(), raw["value"].to_numpy()) and bool(
-        (ours["change_prev"].isna().to_numpy() == raw["change_prev"].isna().to_numpy()).all())
 
 
 def main() -> int:
@@ -215,9 +192,6 @@ def main() -> int:
                       raw(sql, params), check_standards))
     cases.append(("standards_scorecard(year)", uncached(standards_scorecard, str(db), "year"),
                   raw(*raw_standards_sql("year")), None))
-    cases.append(("metric_trends(wait median, month)",
-                  uncached(metric_trends, str(db), "wait_time_median", "month"), raw(RAW_TRENDS),
-                  check_trends))
     rows = []
     for name, ours, theirs, check in cases:
         t_raw, raw_result = best_of(theirs, args.repeat)

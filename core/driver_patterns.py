@@ -97,15 +97,6 @@ def rules(path: Path = PATTERNS_FILE) -> DriverRules:
     return parse(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def classify(text: str | None) -> str:
-    """Driver of a question without a position (for generic survey files and v2 sources)."""
-    return rules().classify(text)
-
-
-def fits(text: str | None, driver: str) -> bool:
-    return rules().fits(text, driver)
-
-
 def install_classifier(con: duckdb.DuckDBPyConnection, name: str = "ss_driver") -> None:
     """SQL function `ss_driver(question_text)` -> driver, for kinds checked in SQL.
 

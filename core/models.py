@@ -1,4 +1,6 @@
-"""The typed declarations: pydantic models of each entry in data/, and `Declarations`, all of them."""
+"""The typed catalogue: pydantic models of each entry of the catalogue files in data/ (metrics,
+standards, goals, initiatives, benchmark peers), and `Declarations`, all of them. The models of the
+other declaration files live beside their checks (core/check_*.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from core.units import THRESHOLD_UNITS
-from core.vocab import DRIVERS
 
 EVENT_PERCENTILES = (0.5, 0.9)  # the percentiles the event rollups materialise
 
@@ -38,7 +39,7 @@ class MetricDef(_Model):
     grain: Literal["day", "month", "quarter", "year"]
     aggregate: Literal["exact", "sum", "last", "weighted_mean", "none"]
     percentile: float | None = Field(default=None, gt=0, lt=1)
-    driver: Literal[DRIVERS] | None = None  # type: ignore[valid-type]
+    driver: Slug | None = None  # one of driver_patterns.yaml `slots` (checked with the references)
 
     @model_validator(mode="after")
     def _shape(self) -> MetricDef:

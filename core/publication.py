@@ -1,5 +1,6 @@
 """The publication rules declared in data/publication.yaml: the A-11 reporting workflow (states,
-allowed moves, moves that need a reason, the reporting deadline).
+allowed moves, moves that need a reason, the reporting deadline) and the reporting obligation (from
+which fiscal quarter each service owes a quarterly report).
 
 Read here once for both sides: publish moves service-quarters by these rules, metrics reports
 compliance against them.
@@ -8,13 +9,20 @@ compliance against them.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import yaml
 
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from core.paths import DATA_DIR, data_file
 
 NEW = "new"  # a service-quarter with no state yet
+#: Reason text that marks a move recorded from the public record (performance.gov, an agency's
+#: published A-11 file) rather than made in this workflow: its time is when it was recorded here,
+#: not when the agency reported, so compliance does not judge its timeliness.
+PUBLIC_RECORD = "public record: "
+_QUARTER = re.compile(r"^\s*FY\s*(\d{4})\s*Q([1-4])\s*$", re.IGNORECASE)
 
 
 class WorkflowError(ValueError):
@@ -59,3 +67,42 @@ def rules(data_dir: str | os.PathLike[str] = DATA_DIR) -> Rules:
     except (TypeError, ValueError) as exc:
         raise WorkflowError(f"{path}: workflow.deadline_days_after_quarter must be a whole number") from exc
     return Rules(states=dict(states), transitions=out, reason_required=required, deadline_days=days)
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """From which fiscal quarter a service owes a quarterly report (data/publication.yaml `reporting`).
+
+    Quarters are (fiscal_year, quarter) pairs; `services` overrides `first_quarter` per service.
+    """
+
+    first_quarter: tuple[int, int]
+    services: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def start(self, service_id: str) -> tuple[int, int]:
+        return self.services.get(service_id, self.first_quarter)
+
+
+def _quarter(text: object, where: str) -> tuple[int, int]:
+    match = _QUARTER.match(str(text)) if isinstance(text, str) else None
+    if match is None:
+        raise WorkflowError(f"{where}: {text!r} is not a fiscal quarter; write it like FY2021 Q1")
+    fiscal_year = int(match.group(1))
+    if not FIRST_FISCAL_YEAR <= fiscal_year <= LAST_FISCAL_YEAR:
+        raise WorkflowError(f"{where}: FY{fiscal_year} is outside {FIRST_FISCAL_YEAR}-{LAST_FISCAL_YEAR}")
+    return fiscal_year, int(match.group(2))
+
+
+def obligation(data_dir: str | os.PathLike[str] = DATA_DIR) -> Obligation:
+    """Read the `reporting` section: `first_quarter` (required there) and optional `services`
+    (service_id -> start quarter); a broken declaration names the file and the key."""
+    path = data_file("publication.yaml", data_dir)
+    doc = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("reporting")
+    if not isinstance(doc, dict) or "first_quarter" not in doc:
+        raise WorkflowError(f"{path}: no `reporting.first_quarter` (the first quarter a report is due)")
+    first = _quarter(doc["first_quarter"], f"{path}: reporting.first_quarter")
+    services = doc.get("services") or {}
+    if not isinstance(services, dict):
+        raise WorkflowError(f"{path}: reporting.services must map a service_id to its first quarter")
+    own = {str(sid): _quarter(q, f"{path}: reporting.services.{sid}") for sid, q in services.items()}
+    return Obligation(first, own)

@@ -33,6 +33,12 @@ class Table:
         body = ",\n  ".join(parts)
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {body}\n)"
 
+    def upgrade_ddl(self, existing: set[str]) -> list[str]:
+        """Statements that add the columns declared since a warehouse was created (`existing`: the
+        table's columns now). Additive changes only; constraints are not retrofitted."""
+        return [f"ALTER TABLE {self.name} ADD COLUMN {c.name} {c.type}" for c in self.columns
+                if c.name not in existing]
+
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -53,6 +59,28 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "providers",
+        "A-11 service providers (the HISPs): agency -> provider -> service -> channel. From "
+        "data/providers.csv.",
+        (
+            C("provider_id", "VARCHAR", "Stable slug (e.g. `doc-uspto`).", "PRIMARY KEY"),
+            C("agency_id", "VARCHAR", "The agency the provider belongs to (`agencies.agency_id`).",
+              "NOT NULL"),
+            C("name", "VARCHAR", "Provider name as declared.", "NOT NULL"),
+            C("aliases", "VARCHAR", "Other names files use for the provider, separated by vertical bars."),
+        ),
+    ),
+    Table(
+        "service_aliases",
+        "Other names and slugs files use for a declared service (renamings, A-11 service names), from "
+        "data/service_aliases.csv; loads map them to the declared id.",
+        (
+            C("alias", "VARCHAR", "The name or slug as written in files.", "PRIMARY KEY"),
+            C("service_id", "VARCHAR", "The declared service it stands for.", "NOT NULL"),
+            C("note", "VARCHAR", "Where the alias comes from."),
+        ),
+    ),
+    Table(
         "services",
         "Public-facing services whose standards and surveys are tracked.",
         (
@@ -61,6 +89,10 @@ TABLES: tuple[Table, ...] = (
             C("name", "VARCHAR", "Service name as the agency publishes it.", "NOT NULL"),
             C("is_hisp", "BOOLEAN", "A High Impact Service Provider service under A-11 Section 280."),
             C("url", "VARCHAR", "Public web address of the service, when known."),
+            C("provider_id", "VARCHAR", "The A-11 service provider (`providers.provider_id`); NULL when an "
+              "undeclared service was added by a load without a known provider."),
+            C("successor_of", "VARCHAR", "The earlier service this one continues (renamed or split), when "
+              "declared."),
         ),
     ),
     Table(
@@ -154,7 +186,8 @@ TABLES: tuple[Table, ...] = (
             C("count_5", "BIGINT", "Answers 5 (strongly agree)."),
             C("n", "BIGINT", "Valid answers = count_1 + ... + count_5.", "NOT NULL"),
             C("agree", "BIGINT", "Answers 4 or 5 (top-2 box).", "NOT NULL"),
-            C("published_mean", "DOUBLE", "Mean on 1-5 as the agency published it (`point_scale`)."),
+            C("published_mean", "DOUBLE", "Mean on 1-5 as the agency published it (`point_scale`); the only "
+              "figure of a mean-only row (2020 HISP files: counts NULL, n = 0)."),
             C("volume_served", "BIGINT", "Customers served in the quarter at this touchpoint."),
             C("volume_offered", "BIGINT", "Customers offered the survey."),
             C("volume_responded", "BIGINT", "Customers who responded."),
@@ -234,6 +267,21 @@ TABLES: tuple[Table, ...] = (
               "going well.", "NOT NULL"),
             C("negative", "BIGINT", "trust: thumbs down (or 1-2); a driver: picked as not going well.",
               "NOT NULL"),
+        ),
+    ),
+    Table(
+        "survey_volumes",
+        "Survey response volumes per service and fiscal quarter as the 2020 performance.gov HISP files "
+        "publish them (`hisp-quarterly-data`).",
+        (
+            C("load_id", "BIGINT", "The load that wrote the row.", "NOT NULL"),
+            C("service_id", "VARCHAR", "Service.", "NOT NULL"),
+            C("fiscal_year", "INTEGER", "Federal fiscal year.", "NOT NULL"),
+            C("quarter", "INTEGER", "Fiscal quarter 1-4.", "NOT NULL"),
+            C("universe", "BIGINT", "Customers served in the quarter (`universe`)."),
+            C("surveyed", "BIGINT", "Customers offered the survey."),
+            C("respondents", "BIGINT", "Customers who responded."),
+            C("response_rate", "DOUBLE", "Response rate as published, a share 0-1 (`17%` is 0.17)."),
         ),
     ),
     Table(
@@ -402,7 +450,7 @@ TABLES_BY_NAME = {t.name: t for t in TABLES}
 # Fact tables, the columns that identify "the same service and period" for replacement, and
 # the key that must be unique inside one file.
 FACT_TABLES = ("service_events", "metric_observations", "survey_results", "survey_mentions",
-               "gpra_indicators")
+               "survey_volumes", "gpra_indicators")
 
 
 def markdown() -> str:

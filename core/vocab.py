@@ -19,6 +19,10 @@ import yaml
 from core.paths import data_file
 
 OTHER_DRIVER = "other"
+#: The status of a standard in a period (metrics.standards.status_for decides which); the first three
+#: are judgements, the last two say why there is none.
+STATUSES: tuple[str, ...] = ("on track", "at risk", "off track", "insufficient data", "not reported")
+JUDGED: tuple[str, ...] = STATUSES[:3]
 #: Pseudo-channels of figures: the service as a whole, and rows whose channel was not given.
 ALL_CHANNELS, UNSPECIFIED = "all", "unspecified"
 

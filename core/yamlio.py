@@ -146,7 +146,7 @@ class Collector:
                 out.append((model.model_validate(dict(raw)), raw))
             except ValidationError as exc:
                 out.append((None, raw))
-                name = raw.get("id") or raw.get("key") or raw.get("service") or ""
+                name = raw.get("id") or raw.get("key") or raw.get("service") or raw.get("username") or ""
                 for err in exc.errors():
                     loc = tuple(err["loc"])
                     field = ".".join(str(p) for p in loc) or "entry"
@@ -155,9 +155,14 @@ class Collector:
                     self.add(file, line_of(raw, loc), f"{label}{field}: {message}")
         return out
 
-    def ref(self, file: str, raw: LineDict, loc: tuple[Any, ...], known: set[str] | dict, what: str,
+    def ref(self, file: str, raw: LineDict, loc: tuple[Any, ...], known: set[str] | dict | None, what: str,
             hint: str = "") -> None:
-        """Report a reference (raw[loc...]) that names nothing known; lists are checked item by item."""
+        """Report a reference (raw[loc...]) that names nothing known; lists are checked item by item.
+
+        `known` None: the file that declares them could not be read (reported there), so skip.
+        """
+        if known is None:
+            return
         node: Any = raw
         for part in loc:
             node = node.get(part) if isinstance(node, dict) else None

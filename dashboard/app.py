@@ -20,7 +20,7 @@ import flask
 from werkzeug.exceptions import NotFound
 
 from core.paths import NODE_MODULES
-from dashboard import api, auth, security
+from dashboard import api, auth, dash_guard, security
 from dashboard.auth import account_html
 from dashboard.downloads import register_downloads
 from dashboard.shell import (
@@ -170,5 +170,6 @@ def create_app(db_path: str | None = None, *, public: bool = False) -> dash.Dash
     register_downloads(app.server)
     auth.install(app.server, public=public)
     security.install(app)
+    dash_guard.install(app)
     app.server.register_blueprint(api.blueprint)
     return app

@@ -3,14 +3,13 @@
 USWDS's ``usa-table-container--scrollable`` sets ``white-space: nowrap`` on every ``td`` so figures
 never break; a sentence (a definition, a citation) would then make the table many screens wide and
 push the figures out of view. These cells let such text wrap at a readable width instead.
-(Candidate for dashboard/components.py.)
 """
 
 from __future__ import annotations
 
 from dash import html
 
-from dashboard.components import NO_DATA, is_missing
+from dashboard.formatting import NO_DATA, is_missing
 
 
 def wrap_text(min_rem: float = 14, max_rem: float = 28):  # noqa: ANN201 - a formatter for usa_table

@@ -1,7 +1,8 @@
 """File downloads of every table the site shows: ``/download/<name>.<csv|json|parquet>``.
 
-The tables are the registered exports (``metrics.exports``), fetched through the metrics layer in
-the request, so a download holds exactly what the requesting viewer may see, as the pages do. An
+The tables are the registry's (``metrics.registry``, by name or former name), built through the
+metrics layer in the request, so a download holds exactly what the requesting viewer may see, as the
+pages and the API do (``/api/v1/NAME?format=csv`` pages through the same rows). An
 unknown table is a 404 and an unknown format a 400, each with a plain-text message saying what
 exists; a missing warehouse is a 503. Never a 500 for a bad address.
 """
@@ -14,9 +15,9 @@ import duckdb
 import flask
 import pandas as pd
 
-from metrics.catalogue import export_frame
 from metrics.db import WarehouseMissing
-from metrics.exports import available, write
+from metrics.exports import write
+from metrics.registry import TABLES, names_and_aliases, table
 from metrics.suppression import suppressed_label
 
 FORMATS: dict[str, str] = {
@@ -39,7 +40,7 @@ def _text_error(message: str, status: int) -> flask.Response:
     return flask.Response(message + "\n", status=status, mimetype="text/plain")
 
 
-def _label_suppressed(frame: pd.DataFrame) -> pd.DataFrame:
+def label_suppressed(frame: pd.DataFrame) -> pd.DataFrame:
     """In text formats a suppressed row's missing figures read `suppressed_label()`, as on the pages.
 
     Parquet keeps typed columns: there the figures are null and the `suppressed` column says why.
@@ -60,12 +61,12 @@ def render(name: str, fmt: str, db: str | None) -> tuple[bytes, str]:
     """The bytes and media type of table `name` as `fmt` (KeyError / ValueError for bad ones)."""
     if fmt not in FORMATS:
         raise ValueError(fmt)
-    frame = export_frame(name, db)
+    frame = table(name).frame(db)
     if fmt == "parquet":
         buffer = io.BytesIO()
         write(frame, "parquet", buffer)  # type: ignore[arg-type]  # pandas writes to file objects too
         return buffer.getvalue(), FORMATS[fmt]
-    text = write(_label_suppressed(frame), fmt, None) or ""
+    text = write(label_suppressed(frame), fmt, None) or ""
     return text.encode("utf-8"), FORMATS[fmt]
 
 
@@ -79,10 +80,10 @@ def register_downloads(server: flask.Flask) -> None:
             return _text_error(
                 f"Not found: {filename!r} is not a download. Addresses look like "
                 f"/download/<table>.<format>, e.g. /download/benchmarks.csv; see /data for the list.", 404)
-        if name not in available():
+        if name not in names_and_aliases():
             return _text_error(
                 f"Not found: there is no table named {name!r}. Available: "
-                f"{', '.join(sorted(available()))}. See /data for the list.", 404)
+                f"{', '.join(sorted(TABLES))}. See /data for the list.", 404)
         if fmt not in FORMATS:
             return _text_error(
                 f"Bad request: unknown format {fmt!r} for {name!r}; use csv, json or parquet.", 400)

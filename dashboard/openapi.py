@@ -1,12 +1,26 @@
-"""The OpenAPI 3 description of ``/api/v1/``, written from the same `Endpoint` declarations that
-check the requests (dashboard.api), so the description cannot drift from what the API does.
+"""The OpenAPI 3 description of ``/api/v1/``, written from the table registry (`metrics.registry`) and
+the paging parameters below, the same declarations that check the requests (dashboard.api), so the
+description cannot drift from what the API does: one path per registered table name, and one marked
+deprecated per former name that still answers.
 
 Agency and service ids are listed as enums from the warehouse, because the API refuses any other.
 """
 
 from __future__ import annotations
 
-from dashboard.api import API_TITLE, API_VERSION, COMMON, ENDPOINTS, Endpoint, Param, _choices
+from metrics.registry import TABLES, Param, Table
+
+API_TITLE = "ServiceStat open API"
+API_VERSION = "1.0.0"
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+#: What every table takes besides its own filters: paging and the format.
+PAGING = (
+    Param("limit", "integer", f"Rows per page (1-{MAX_LIMIT}).", minimum=1, maximum=MAX_LIMIT,
+          default=DEFAULT_LIMIT),
+    Param("offset", "integer", "Rows to skip before the page.", minimum=0, maximum=10**9, default=0),
+    Param("format", "string", "json (default) or csv.", enum=("json", "csv"), default="json"),
+)
 
 NULLABLE = {"string": ["string", "null"], "number": ["number", "null"], "integer": ["integer", "null"],
             "boolean": ["boolean", "null"]}
@@ -39,7 +53,7 @@ def _error_response(text: str) -> dict:
 
 def _parameter(param: Param, db: str | None) -> dict:
     schema: dict = {"type": param.kind}
-    choices = _choices(param, db)
+    choices = param.choices(db)
     if choices is not None:
         schema["enum"] = choices
     if param.minimum is not None:
@@ -52,13 +66,15 @@ def _parameter(param: Param, db: str | None) -> dict:
             "schema": schema}
 
 
-def _operation(endpoint: Endpoint, db: str | None) -> dict:
+def _operation(table: Table, db: str | None, name: str) -> dict:
     item = {"type": "object", "additionalProperties": True,
-            "properties": {k: {"type": NULLABLE[v]} for k, v in endpoint.properties.items()}}
+            "properties": {k: {"type": NULLABLE[v]} for k, v in table.columns.items()}}
+    former = name != table.name
     return {"get": {
-        "operationId": "get_" + endpoint.name.replace("-", "_"),
-        "summary": endpoint.summary,
-        "parameters": [_parameter(p, db) for p in (*endpoint.filters, *COMMON)],
+        "operationId": "get_" + name.replace("-", "_"),
+        "summary": f"Former name of /api/v1/{table.name}: the same table." if former else table.description,
+        **({"deprecated": True} if former else {}),
+        "parameters": [_parameter(p, db) for p in (*table.params, *PAGING)],
         "responses": {
             "200": {"description": "One page of rows (JSON), or the page as CSV with format=csv.",
                     "content": {
@@ -69,7 +85,7 @@ def _operation(endpoint: Endpoint, db: str | None) -> dict:
                         "text/csv": {"schema": {"type": "string"}}}},
             "400": _error_response("A parameter is unknown or its value is not allowed;"
                                    " `parameter` names it."),
-            "503": _error_response("The warehouse is not loaded yet."),
+            "503": _error_response("The warehouse is not loaded yet, or predates this table."),
         },
     }}
 
@@ -112,7 +128,8 @@ SUBMISSION_SCHEMA = {
 
 def document(db: str | None, *, submissions: bool = True) -> dict:
     """The OpenAPI 3.1 document of the API as this server runs it."""
-    paths: dict = {f"/api/v1/{e.name}": _operation(e, db) for e in ENDPOINTS}
+    paths: dict = {f"/api/v1/{name}": _operation(t, db, name) for t in TABLES.values()
+                   for name in (t.name, *t.aliases)}
     paths["/api/v1/archive"] = {"get": {
         "operationId": "get_archive", "summary": "Files of the quarterly archive (read-only).",
         "responses": {"200": {"description": "Every archive file with its size and URL.", "content": {

@@ -10,19 +10,17 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.components import (
-    PALETTE,
-    chart_block,
-    figure_layout,
+from dashboard.charts import PALETTE, chart_block, figure_layout
+from dashboard.formatting import (
     fmt_number,
     fmt_percent,
     fmt_percent1,
     fmt_value,
     is_missing,
     last_updated_text,
-    status_badge,
-    usa_table,
 )
+from dashboard.notices import status_badge
+from dashboard.tables import usa_table
 
 
 def period_options(status: pd.DataFrame, years: pd.DataFrame) -> list[tuple[str, str]]:

@@ -30,6 +30,8 @@ from core.survey_findings import VOLUMES, q_scale, q_text, question_findings, wh
 from core.vocab import CHANNELS, normalise_label
 from ingest.kind_base import Kind
 from ingest.normalise import NUMBER_RE
+from ingest.service_names import ServiceNames
+from ingest.service_names import key as service_key
 
 QUESTIONS = range(1, 12)
 KNOWN_CHANNELS = ", ".join(CHANNELS)
@@ -190,10 +192,6 @@ def check_quarter(out: Outcome, row: int, fld: str, raw: object) -> int | None:
 # --------------------------------------------------------------------------- services
 
 
-def _alnum(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
 @dataclass(frozen=True)
 class NewService:
     service_id: str
@@ -202,28 +200,32 @@ class NewService:
     department: str
     abbreviation: str
     provider: str
+    provider_id: str | None
+    closest: tuple[str, ...]
 
 
 class ServiceCatalogue:
-    """Which service a collection is: its slug when given, else a slug of provider and service.
+    """Which declared service a collection is, in this order (names compared by letters and digits
+    only, see `ingest.service_names`):
 
-    A slug already in `services` (data/services.csv) is that service. Otherwise the service is
-    new and is added on load, under an agency found by department abbreviation and bureau name,
-    or under the agency of another service of the same provider in the file, or a new one whose
-    id is department abbreviation + provider.
+    1. `attributes_service_slug` is a declared service id;
+    2. the slug is a declared alias (data/service_aliases.csv);
+    3. `attributes_service_name` is the declared name or an alias of a service of the row's provider
+       (the provider found by its declared name or alias, data/providers.csv);
+    4. provider name + service name, slugged, is a declared id or alias.
+    Otherwise the service is undeclared and is added on load (`servicestat check` lists it), under
+    the agency of its declared provider, else the declared agency whose id or bureau the provider or
+    organisation names, else the agency of a declared service of the same provider in the file, else
+    a new agency (department abbreviation + provider) - never a second id for a declared agency.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, rows: list[dict[str, str | None]]):
-        found = con.execute("SELECT service_id, agency_id FROM services").fetchall()
-        self.known = {sid.lower(): sid for sid, _ in found}
-        self.agency_of = dict(found)
-        self.agencies = con.execute(
-            "SELECT agency_id, department, department_abbreviation, bureau FROM agencies").fetchall()
+        self.names = ServiceNames(con)
         self.siblings: dict[tuple[str, str], str] = {}
         for r in rows:
-            sid = self.candidate(r).lower()
-            if sid in self.known:
-                self.siblings.setdefault(self._provider_key(r), self.agency_of[self.known[sid]])
+            sid = self.declared(r)
+            if sid:
+                self.siblings.setdefault(self._provider_key(r), self.names.agency_of[sid])
 
     @staticmethod
     def _provider_key(r: dict[str, str | None]) -> tuple[str, str]:
@@ -237,39 +239,52 @@ class ServiceCatalogue:
         provider, service = clean(r.get(PROVIDER)), clean(r.get(SERVICE_NAME))
         return slug(provider, service) if provider and service else ""
 
+    def declared(self, r: dict[str, str | None]) -> str | None:
+        """The declared service of a row (rules 1-4 of the class docstring), or None."""
+        provider_name, name = clean(r.get(PROVIDER)), clean(r.get(SERVICE_NAME))
+        provider = self.names.provider(provider_name)
+        return (self.names.service(clean(r.get(SLUG)))
+                or (self.names.service(name, provider) if name else None)
+                or (self.names.service(slug(provider_name, name)) if provider_name and name else None))
+
     def resolve(self, r: dict[str, str | None]) -> tuple[str | None, NewService | None, str | None]:
-        """(service_id, the service to add if it is new, error)."""
+        """(service_id, the service to add if it is undeclared, error)."""
+        found = self.declared(r)
+        if found:
+            return found, None, None
         sid = self.candidate(r)
         if not sid:
             return None, None, ("cannot tell which service: give attributes_service_slug, or both "
                                 "attributes_service_provider_name and attributes_service_name")
-        if sid in self.known:
-            return self.known[sid], None, None
         department = clean(r.get(ORG))
         if not department:
             return None, None, f"the organization name is required to add the new service {sid!r}"
         provider = clean(r.get(PROVIDER))
-        abbreviation = clean(r.get(ORG_ABBR)) or next(
-            (a[2] for a in self.agencies if a[1] and a[1].lower() == department.lower() and a[2]),
-            slug(department))
-        agency_id = next(
-            (a[0] for a in self.agencies
-             if (a[2] or "").lower() == abbreviation.lower() and _alnum(a[3] or "") == _alnum(provider)),
-            None) or self.siblings.get(self._provider_key(r)) or slug(abbreviation, provider)
+        provider_id = self.names.provider(provider)
+        abbreviation = (clean(r.get(ORG_ABBR))
+                        or self.names.department_abbreviation.get(service_key(department))
+                        or slug(department))
+        agency_id = (self.names.agency(provider_id, provider, department)
+                     or self.siblings.get(self._provider_key(r)) or slug(abbreviation, provider))
         name = clean(r.get(SERVICE_NAME)) or clean(r.get("attributes_service_provided")) or sid
-        return sid, NewService(sid, name, agency_id, department, abbreviation, provider), None
+        closest = tuple(self.names.closest(name) or self.names.closest(sid))
+        return sid, NewService(sid, name, agency_id, department, abbreviation, provider, provider_id,
+                               closest), None
 
     @staticmethod
     def add(con: duckdb.DuckDBPyConnection, new: Iterable[NewService]) -> list[str]:
-        """Insert the new services (inside the load's transaction) and say so."""
+        """Insert the undeclared services (inside the load's transaction) and say so."""
         notes = []
         for s in {n.service_id: n for n in new}.values():
-            con.execute("INSERT OR IGNORE INTO agencies VALUES (?, ?, ?, ?, NULL)",
+            con.execute("INSERT OR IGNORE INTO agencies (agency_id, department, department_abbreviation,"
+                        " bureau) VALUES (?, ?, ?, ?)",
                         [s.agency_id, s.department, s.abbreviation, s.provider or None])
-            con.execute("INSERT OR IGNORE INTO services VALUES (?, ?, ?, true, NULL)",
-                        [s.service_id, s.agency_id, s.name])
-            notes.append(f"new service {s.service_id!r} ({s.name}) added under agency {s.agency_id!r}; "
-                         "declare it in data/services.csv to give it a url")
+            con.execute("INSERT OR IGNORE INTO services (service_id, agency_id, name, is_hisp, provider_id)"
+                        " VALUES (?, ?, ?, true, ?)", [s.service_id, s.agency_id, s.name, s.provider_id])
+            close = f" (closest declared: {', '.join(s.closest)})" if s.closest else ""
+            notes.append(f"new service {s.service_id!r} ({s.name}) added under agency {s.agency_id!r}; it is"
+                         " not declared: declare it in data/services.csv, or if it is a declared service"
+                         f" under another name, add the name to data/service_aliases.csv{close}")
         return notes
 
 
@@ -337,11 +352,9 @@ def _read_question(out: Outcome, r: dict, k: int, present: set[str],
     raw_text = r.get(q_text(k))
     text = " ".join(str(raw_text or "").split())
     answered = sum(c for c in counts if c and c > 0)
-    if rules.is_placeholder(text):
-        if answered:
-            out.problem(row, q_text(k), raw_text, f"{answered:,} answers are counted but the question text "
-                        f"{text!r} says there is no question")
+    if rules.is_placeholder(text) and not answered:
         return None
+    # Answers counted under a blank text are real answers: kept, and listed as a finding.
     return Question(k, text, rules.slot_driver(k), counts, published)
 
 

@@ -23,6 +23,7 @@ from ingest.a11 import (
 )
 from ingest.kind_base import Kind
 from ingest.problems import FileRefused, Problem
+from ingest.service_names import ServiceNames
 
 V2_DRIVERS = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")
 V2_FLAGS = tuple(f"{side}_{d}" for d in V2_DRIVERS for side in ("positive", "negative"))
@@ -75,13 +76,6 @@ def fiscal_quarter(raw: object) -> tuple[int, int] | None:
     return fiscal_quarter_of(stamp)
 
 
-def _service_lookup(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    pairs = con.execute("SELECT service_id, name FROM services").fetchall()
-    lookup = {name.lower(): sid for sid, name in pairs if name}
-    lookup.update({sid.lower(): sid for sid, _ in pairs})
-    return lookup
-
-
 def _v2_period(out: Outcome, r: dict, present: set[str]) -> tuple[int | None, int | None]:
     row = r["_row"]
     if {"fiscal_year", "quarter"} <= present:
@@ -108,7 +102,7 @@ def check_v2(con: duckdb.DuckDBPyConnection, kind: object, present: set[str]) ->
     rows = staged_rows(con)
     out = Outcome()
     channels = channel_map(con)
-    services = _service_lookup(con)
+    services = ServiceNames(con)
     flags = [f for f in V2_FLAGS if f in present]
     scales: set[str] = set()
     seen_ids: dict[str, int] = {}
@@ -117,7 +111,7 @@ def check_v2(con: duckdb.DuckDBPyConnection, kind: object, present: set[str]) ->
         row = r["_row"]
         before = len(out.problems)
         raw_service = clean(r.get("service_id"))
-        service_id = services.get(raw_service.lower())
+        service_id = services.service(raw_service)
         if not service_id:
             out.problem(row, "service_id", r.get("service_id"),
                         f"unknown service {raw_service}" if raw_service else "a service is required")

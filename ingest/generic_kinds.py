@@ -233,7 +233,8 @@ def check_survey(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) 
         Check("question_text", "ss_blank(r.question_text)", "'the question text is required'",
               "r.question_text"),
         Check("driver", f"t.driver IS NULL OR t.driver NOT IN ({drivers})",
-              f"'unknown driver; use one of {', '.join(DRIVERS)}'", "r.driver"),
+              f"'unknown driver; use one of {', '.join(DRIVERS)}'",
+              "r.driver" if "driver" in present else "t.driver"),
     ]
     for c in counts:
         checks += [

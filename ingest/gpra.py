@@ -90,9 +90,12 @@ def check_apr(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) -> 
     if "agency" not in present:
         warnings.append("the file names no agency (add an 'agency' column): its indicators are stored "
                         "without one, and a later file without one replaces the same indicator and year")
-    blank = con.execute("SELECT count(*) FROM checked WHERE _ok AND direction IS NULL").fetchone()[0]
+    # Status precedence as in metrics.goals.gpra_status: no actual is "no data" whatever the rule.
+    blank = con.execute("SELECT count(*) FROM checked WHERE _ok AND direction IS NULL AND actual IS NOT NULL"
+                        ).fetchone()[0]
     if blank:
-        warnings.append(f"{blank} indicator-year(s) have no Desired Direction: their status is 'no rule'")
+        warnings.append(f"{blank} indicator-year(s) have an actual but no Desired Direction: their status is"
+                        " 'no rule'")
     return warnings
 
 

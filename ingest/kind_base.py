@@ -68,13 +68,20 @@ class Kind:
 
 
 def prepare_lookups(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp tables that resolve services (by id or name) and metric keys."""
+    """Temp tables that resolve services (by id, name or declared alias) and metric keys.
+
+    A key that stands for two services matches neither.
+    """
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _service_lookup AS
-        SELECT DISTINCT key, service_id FROM (
-            SELECT lower(trim(service_id)) AS key, service_id FROM services
-            UNION ALL SELECT lower(trim(name)), service_id FROM services
+        SELECT key, service_id FROM (
+            SELECT DISTINCT key, service_id FROM (
+                SELECT lower(trim(service_id)) AS key, service_id FROM services
+                UNION ALL SELECT lower(trim(name)), service_id FROM services
+                UNION ALL SELECT lower(trim(alias)), service_id FROM service_aliases
+                    WHERE service_id IN (SELECT service_id FROM services)
+            )
         ) QUALIFY count(*) OVER (PARTITION BY key) = 1
         """
     )

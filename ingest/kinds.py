@@ -7,10 +7,11 @@ replaces (see `ingest.kind_base.Kind`).
 
 from __future__ import annotations
 
-from ingest import a11, a11_v2, generic_kinds, gpra
+from ingest import a11, a11_v2, generic_kinds, gpra, hisp2020
 from ingest.kind_base import Kind
 
-KINDS: dict[str, Kind] = {k.name: k for k in (*generic_kinds.KINDS, a11.KIND, a11_v2.KIND, gpra.KIND)}
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (*generic_kinds.KINDS, a11.KIND, a11_v2.KIND, gpra.KIND, *hisp2020.KINDS)}
 
 
 def detect(columns: set[str]) -> Kind | None:

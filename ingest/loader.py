@@ -8,6 +8,7 @@ only when every file of the call has been handled (see `ingest.warehouse`).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -24,13 +25,14 @@ from core.paths import db_path
 from ingest import events_dataset, normalise, readers
 from ingest.kind_base import Kind, prepare_lookups
 from ingest.kinds import KINDS, detect
-from ingest.problems import FileRefused, Problem
+from ingest.problems import MAX_WARNING_CHARS, FileRefused, Problem, listed, short
 from ingest.rollup import refresh_rollups
 from ingest.warehouse import writer
 
 PROBLEMS_KEPT_IN_RESULT = 200
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+log = logging.getLogger("servicestat.ingest")
 
 
 @dataclass
@@ -150,6 +152,14 @@ def _resolve_kind(name: str, staged: readers.Staged, kind_name: str | None) -> K
     return kind
 
 
+def _duplicate_of(con: duckdb.DuckDBPyConnection, sha: str) -> int | None:
+    """The first load that landed a file with these bytes, if any."""
+    row = con.execute(
+        "SELECT load_id FROM loads WHERE sha256 = ? AND status <> 'refused' ORDER BY load_id LIMIT 1", [sha]
+    ).fetchone()
+    return row[0] if row else None
+
+
 def _key_sql(exprs: Iterable[str]) -> str:
     parts = [f"coalesce(CAST({e} AS VARCHAR), chr(30))" for e in exprs]
     return "concat_ws(chr(31), " + ", ".join(parts) + ")"
@@ -189,13 +199,12 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
                 staged = readers.stage(con, path, name)
             finally:
                 sha()  # the file's identity is known before anything else is decided
-        previous = con.execute(
-            "SELECT load_id FROM loads WHERE sha256 = ? AND status <> 'refused' ORDER BY load_id LIMIT 1",
-            [sha()],
-        ).fetchone()
+        # From the command line a duplicate is known at once. With an agency token it is told only
+        # after the agency check: "duplicate of load 20" would confirm another agency's file.
+        previous = _duplicate_of(con, sha()) if agency_id is None else None
         if previous:
             con.execute("ROLLBACK")
-            return LoadResult(name, "duplicate", duplicate_of=previous[0])
+            return LoadResult(name, "duplicate", duplicate_of=previous)
         result.rows_read = staged.rows
         result.warnings += staged.warnings
         kind = _resolve_kind(name, staged, kind_name)
@@ -207,13 +216,17 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
         present = {kind.aliases.get(c, c) for c in staged.columns}
         unknown = sorted(present - kind.known_columns)
         if unknown:
-            result.warnings.append(f"unknown column(s) ignored: {', '.join(unknown)}")
+            result.warnings.append(f"unknown column(s) ignored: {listed(unknown)}")
         normalise.install(con)
         prepare_lookups(con)
         with _progress(con, f"checking {name}", large):
             result.warnings += kind.check(con, kind, present & kind.known_columns)
         if agency_id is not None:
             _refuse_other_agencies(con, name, kind, agency_id)
+            previous = _duplicate_of(con, sha())
+            if previous:
+                con.execute("ROLLBACK")
+                return LoadResult(name, "duplicate", duplicate_of=previous)
         bad_rows = con.execute("SELECT count(DISTINCT _row) FROM problems").fetchone()[0]
         good_rows = result.rows_read - bad_rows
         result.rows_rejected = bad_rows
@@ -255,6 +268,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
                 result.warnings += refresh_rollups(con, service_ids=services)
                 # The Parquet event dataset beside the warehouse (live once this load is published).
                 events_dataset.write_partitions(con, load_id)
+        result.warnings = [short(w, MAX_WARNING_CHARS) for w in result.warnings]
         for w in result.warnings:
             con.execute("INSERT INTO load_warnings VALUES (?, NULL, NULL, NULL, ?)", [load_id, w])
         if con.execute(
@@ -276,7 +290,9 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
     except Exception as exc:  # a bug must not lose the other files, nor escape as a traceback
         con.execute("ROLLBACK")
         result.status = "refused"
-        result.problems = [Problem(f"internal error while loading: {type(exc).__name__}: {exc}")]
+        log.exception("internal error while loading %s", path)
+        detail = short(str(exc).replace(str(path), name).splitlines()[0] if str(exc) else "")
+        result.problems = [Problem(f"internal error while loading: {type(exc).__name__}: {detail}")]
         result.rows_loaded = result.rows_rejected = result.rows_replaced = 0
         _record_refusal(con, result, sha(), started, synthetic)
     finally:

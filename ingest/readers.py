@@ -8,6 +8,8 @@ order, so `rowid + 1` is the data-row number used in every message.
 from __future__ import annotations
 
 import codecs
+import csv
+import logging
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -17,7 +19,16 @@ import duckdb
 import pandas as pd
 
 from core.sqltext import ident, literal
-from ingest.problems import FileRefused, Problem
+from ingest.problems import MAX_REASON_CHARS, FileRefused, Problem, short
+
+log = logging.getLogger("servicestat.ingest")
+
+#: Most columns a file may have. No kind declares more than a few dozen; a header of thousands of
+#: columns is a mistake or an attack (20,000 columns held a server worker for 20 s), so it is
+#: refused before it is staged.
+MAX_COLUMNS = 500
+#: Bytes of a CSV file read to count its header's columns before staging.
+HEADER_PROBE_BYTES = 1 << 20
 
 FORMATS = {
     ".csv": "csv",
@@ -51,6 +62,45 @@ def normalise_column(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name).strip("_")
 
 
+def reader_reason(exc: BaseException, name: str, *paths: Path) -> str:
+    """A reader library's error as a short reason for the agency: its opening sentences, with the
+    server's paths (a temporary folder, for uploads) replaced by the file's name, and no dump of
+    what was tried. The whole error goes to the server log."""
+    log.info("reading %s failed: %s", name, exc)
+    text = str(exc)
+    for path in paths:
+        text = text.replace(str(path), name)
+    text = re.sub(re.escape(tempfile.gettempdir()) + r"/[^\s\"']*", name, text)
+    kept = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("The search space", "Possible fixes", "* ", "Sniffing", "LINE ")):
+            break
+        kept.append(line)
+    # Room for the sentence the reason goes into ("the file cannot be read as CSV: ...").
+    return short(re.sub(r"^[A-Za-z ]*Error: ", "", " ".join(kept)) or type(exc).__name__,
+                 MAX_REASON_CHARS - 60)
+
+
+def _csv_header_columns(path: Path) -> int:
+    """How many columns the first line of a CSV file has (with the delimiter that gives the most),
+    read from at most HEADER_PROBE_BYTES: enough to refuse a huge header before DuckDB reads it."""
+    with open(path, "rb") as fh:
+        head = fh.read(HEADER_PROBE_BYTES)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="replace")
+    else:
+        text = head.decode("utf-8", errors="replace")
+    first = text.splitlines()[0] if text else ""
+    return max(len(next(csv.reader([first], delimiter=d), [])) for d in ",;|\t")
+
+
+def _refuse_wide(name: str, columns: int) -> None:
+    if columns > MAX_COLUMNS:
+        raise FileRefused(name, [Problem(
+            f"the header has {columns} columns; a file may have at most {MAX_COLUMNS}", row_number=0)])
+
+
 def _transcode_to_utf8(path: Path, tmpdir: Path) -> tuple[Path, str]:
     """Agency exports are often UTF-16 (Excel 'Unicode text') or Windows-1252: convert, and say so."""
     raw = path.read_bytes()
@@ -80,7 +130,8 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> list[st
                     " null_padding=false, strict_mode=true)"
                 )
             except duckdb.InvalidInputException as exc:
-                raise FileRefused(name, [Problem(f"the file cannot be read as CSV: {exc}")]) from exc
+                reason = reader_reason(exc, name, path, source)
+                raise FileRefused(name, [Problem(f"the file cannot be read as CSV: {reason}")]) from exc
             errors = con.execute(
                 "SELECT line, column_name, error_type, csv_line, error_message FROM reject_errors"
                 " QUALIFY row_number() OVER (PARTITION BY line ORDER BY column_idx) = 1"
@@ -95,7 +146,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> list[st
     if errors:
         problems = [
             Problem(
-                f"line {line} of the file is malformed ({etype.lower()}): {message}; "
+                f"line {line} of the file is malformed ({etype.lower()}): {short(message or '', 200)}; "
                 "the file's structure is broken, so none of it is loaded",
                 field=column or None,
                 value=(csv_line or "")[:200],
@@ -128,6 +179,8 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -
             name,
             [Problem(f"unsupported file type '{path.suffix}'; use CSV, Parquet, JSON or Excel")],
         )
+    if fmt == "csv":
+        _refuse_wide(name, _csv_header_columns(path))
     warnings: list[str] = []
     try:
         if fmt == "csv":
@@ -157,9 +210,11 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -
         raise
     except Exception as exc:  # any reader failure is the file's fault, not a crash
         label = {"parquet": "Parquet", "json": "JSON", "excel": "an Excel workbook"}.get(fmt, fmt)
-        raise FileRefused(name, [Problem(f"the file cannot be read as {label}: {exc}")]) from exc
+        reason = reader_reason(exc, name, path)
+        raise FileRefused(name, [Problem(f"the file cannot be read as {label}: {reason}")]) from exc
 
     described = con.execute("DESCRIBE staged").fetchall()
+    _refuse_wide(name, len(described))
     original = [row[0] for row in described]
     normalised = [normalise_column(c) for c in original]
     seen: dict[str, str] = {}

@@ -41,6 +41,14 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables and refresh the reference tables from the declarations in data/."""
     for table in TABLES:
         con.execute(table.ddl())
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database()"
+            " AND schema_name = 'main'").fetchall():
+        existing.setdefault(table, set()).add(column)
+    for table in TABLES:  # columns declared since the warehouse was created
+        for statement in table.upgrade_ddl(existing.get(table.name, set())):
+            con.execute(statement)
     con.execute(
         "INSERT OR REPLACE INTO warehouse_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )

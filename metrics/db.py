@@ -18,13 +18,16 @@ version. The rules:
   when the viewer is the manager of the service's agency; OMB sees everything;
 * `rejects` and `load_warnings` (raw rows, operator messages) are shown to OMB and to the manager
   whose agency owns the load (every row it wrote is of the agency's services), to no one else;
-  `loads` rows stay visible (freshness, the synthetic flag) with `file_name` and `message` blanked;
+  `loads`: a viewer sees a load when a row it wrote is visible to them (so the public sees loads
+  that landed something of a published quarter, or reference data; not refused loads, nor loads of
+  unpublished quarters), with `file_name`, `sha256` and `message` blanked unless the load is their
+  agency's own;
 * reporting workflow: every service-quarter's state is visible (reporting compliance is public),
   but who moved it and why only to its own agency and OMB; the history shows others only the
   submission, publishing and not-reported moves (when, not who or why);
-* reference tables (agencies, services, channels, calendar, ACSI benchmarks) pass through, and so
-  do `gpra_indicators`: they are read from agencies' public Annual Performance Reports, published
-  documents that are outside the A-11 quarterly workflow.
+* reference tables (agencies, providers, services, service aliases, channels, calendar, ACSI
+  benchmarks) pass through, and so do `gpra_indicators`: they are read from agencies' public Annual
+  Performance Reports, published documents that are outside the A-11 quarterly workflow.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class Scope:
     kind: `pass` (all rows), `quarter` (rows of visible service-quarters: `first`..`last` are SQL
     quarter indexes of the row, alias t), `own_loads` (rows of loads the viewer's agency owns),
     `mask` (all rows; `masked` columns NULL unless the row is the viewer's own, see `own`),
+    `loads` (like `mask`, but only the viewer's own loads and loads that wrote a row they can see),
     `history` (own rows, and others' publishing moves with `masked` columns NULL).
     """
 
@@ -90,12 +94,15 @@ SCOPES: dict[str, Scope] = {
             "warehouse_info",
             "benchmarks",
             "gpra_indicators",
+            "providers",
+            "service_aliases",
         )
     },
     "service_events": Scope("quarter", quarter_index("t.received_at")),
     "metric_observations": Scope("quarter", quarter_index("t.period_start"), quarter_index("t.period_end")),
     "survey_results": Scope("quarter", FISCAL_QUARTER),
     "survey_mentions": Scope("quarter", FISCAL_QUARTER),
+    "survey_volumes": Scope("quarter", FISCAL_QUARTER),
     "service_daily": Scope("quarter", quarter_index("t.day")),
     "service_daily_standard": Scope("quarter", quarter_index("t.day")),
     "service_period": Scope("quarter", quarter_index("t.period_start"), quarter_index("t.period_end")),
@@ -104,7 +111,7 @@ SCOPES: dict[str, Scope] = {
         quarter_index("t.period_start"),
         quarter_index("t.period_start") + " + CASE WHEN t.grain = 'year' THEN 3 ELSE 0 END",
     ),
-    "loads": Scope("mask", masked=("file_name", "message"), own=_OWN_LOAD),
+    "loads": Scope("loads", masked=("file_name", "sha256", "message"), own=_OWN_LOAD),
     "rejects": Scope("own_loads"),
     "load_warnings": Scope("own_loads"),
     "reporting_state": Scope("mask", masked=("updated_by", "reason"), own=_OWN_SERVICE),
@@ -114,7 +121,8 @@ SCOPES: dict[str, Scope] = {
 #: States whose moves (when, not who or why) the history shows to viewers outside the agency.
 PUBLIC_MOVES = ("submitted", "published", "not_reported")
 #: Fact tables whose service_id says which agency owns a load.
-_LOAD_OWNER_TABLES = ("service_events", "metric_observations", "survey_results", "survey_mentions")
+_LOAD_OWNER_TABLES = ("service_events", "metric_observations", "survey_results", "survey_mentions",
+                      "survey_volumes")
 
 
 def schema_name(viewer: Viewer) -> str:
@@ -167,8 +175,23 @@ def _build_scope(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> str:
         )
     else:
         con.execute(f"CREATE OR REPLACE TABLE {s}._own_loads AS SELECT NULL::BIGINT AS load_id WHERE false")
+    deferred = {n for n in tables if SCOPES.get(n, Scope("deny")).kind == "loads"}
     for name, columns in tables.items():
-        con.execute(f"CREATE OR REPLACE VIEW {s}.{ident(name)} AS {_view_sql(s, name, columns)}")
+        if name not in deferred:
+            con.execute(f"CREATE OR REPLACE VIEW {s}.{ident(name)} AS {_view_sql(s, name, columns)}")
+    # The loads that wrote a row this viewer can see, read through the viewer's own views.
+    writers = [
+        f"SELECT load_id FROM {s}.{ident(name)}"
+        for name, columns in tables.items()
+        if name not in deferred and SCOPES.get(name, Scope("deny")).kind in ("pass", "quarter")
+        and ("load_id", "BIGINT") in columns
+    ]
+    con.execute(
+        f"CREATE OR REPLACE TABLE {s}._shown_loads AS SELECT DISTINCT load_id FROM ("
+        + (" UNION ALL ".join(writers) or "SELECT NULL::BIGINT AS load_id WHERE false") + ")"
+    )
+    for name in deferred:
+        con.execute(f"CREATE OR REPLACE VIEW {s}.{ident(name)} AS {_view_sql(s, name, tables[name])}")
     return s
 
 
@@ -190,7 +213,7 @@ def _view_sql(s: str, name: str, columns: list[tuple[str, str]]) -> str:
         return f"SELECT t.* FROM {source} WHERE CASE WHEN {first} = {last} THEN {one} ELSE {every} END"
     if scope.kind == "own_loads":
         return f"SELECT t.* FROM {source} WHERE {_OWN_LOAD.format(s=s)}"
-    if scope.kind in ("mask", "history"):
+    if scope.kind in ("mask", "history", "loads"):
         cols = ", ".join(
             f"CASE WHEN {own} THEN t.{ident(c)} ELSE NULL END::{t} AS {ident(c)}"
             if c in scope.masked
@@ -201,6 +224,8 @@ def _view_sql(s: str, name: str, columns: list[tuple[str, str]]) -> str:
         if scope.kind == "history":
             states = ", ".join(f"'{state}'" for state in PUBLIC_MOVES)
             where = f" WHERE {own} OR t.to_state IN ({states})"
+        elif scope.kind == "loads":
+            where = f" WHERE {own} OR t.load_id IN (SELECT load_id FROM {s}._shown_loads)"
         return f"SELECT {cols} FROM {source}{where}"
     return f"SELECT t.* FROM {source} WHERE false"  # no rule: nothing for anyone but OMB
 

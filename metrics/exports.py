@@ -1,55 +1,26 @@
-"""Named exports: plain tables that `servicestat export NAME` writes as CSV, JSON or Parquet.
+"""Writing a published table as CSV, JSON or Parquet, the same way on every surface.
 
-A module registers a table with `@export("name")`; the function takes the warehouse path and
-returns a DataFrame. Every export carries a `synthetic` column, true where a figure comes from
-the generated demo data, so a downloaded file says so too.
+The tables themselves are declared once, in `metrics.registry`; `available()` is kept here for the
+callers (the archive, the tests) that take every table by name.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-ExportFn = Callable[[str | os.PathLike[str] | None], pd.DataFrame]
-EXPORTS: dict[str, ExportFn] = {}
+from core.safe_text import neutralise_frame
+from metrics.registry import Builder, available
 
-# Modules that register exports; each adds itself here.
-EXPORT_MODULES: list[str] = ["metrics.loads", "metrics.survey_scores", "metrics.goals", "metrics.quality",
-                             "metrics.standards", "metrics.survey", "metrics.catalogue", "metrics.reporting"]
-
-
-def export(name: str) -> Callable[[ExportFn], ExportFn]:
-    """Register `fn` as export `name`; what it returns is suppressed for the current viewer (small
-    numbers, `metrics.suppression`), whoever calls it: the CLI, the API or a download link."""
-
-    def register(fn: ExportFn) -> ExportFn:
-        @functools.wraps(fn)
-        def public_safe(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-            from metrics.suppression import export_for_viewer
-
-            return export_for_viewer(fn, db)
-
-        EXPORTS[name] = public_safe
-        return public_safe
-
-    return register
-
-
-def available() -> dict[str, ExportFn]:
-    for module in EXPORT_MODULES:
-        importlib.import_module(module)
-    return EXPORTS
+__all__ = ["Builder", "available", "write"]
 
 
 def write(frame: pd.DataFrame, fmt: str, out: str | os.PathLike[str] | None) -> str | None:
     """Write a table; with no `out`, return the CSV or JSON text instead."""
     if fmt == "csv":
-        text = frame.to_csv(index=False)
+        text = neutralise_frame(frame).to_csv(index=False)
     elif fmt == "json":
         text = frame.to_json(orient="records", date_format="iso", date_unit="us", double_precision=15,
                              indent=1)

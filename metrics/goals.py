@@ -1,8 +1,8 @@
 """Whether a GPRA indicator met its target: one pure rule, used for APR files and declared goals.
 
 Decided when read, not stored, so a change of rule needs no reload. Status is one of `met`,
-`not met`, `no data` (no actual yet) or `no rule` (no direction, or no target to judge by): a
-blank direction is never guessed.
+`not met`, `no data` (no actual yet, whatever the rule) or `no rule` (an actual, but no direction or
+no target to judge it by): a blank direction is never guessed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import os
 import pandas as pd
 
 from metrics.db import reader
-from metrics.exports import export
 
 MET, NOT_MET, NO_DATA, NO_RULE = "met", "not met", "no data", "no rule"
 DIRECTIONS = ("increase", "decrease", "range")
@@ -47,14 +46,14 @@ def gpra_status(target: float | None, actual: float | None, min_target: float | 
         raise ValueError(f"unknown direction {direction!r}; use one of {', '.join(DIRECTIONS)} or None")
     target, actual = _value(target), _value(actual)
     low, high = _value(min_target), _value(max_target)
+    if actual is None:  # nothing to judge, whatever the rule: "no rule" is for an actual without one
+        return NO_DATA
     if direction is None:
         return NO_RULE
     if direction == "range" and (low is None or high is None):
         return NO_RULE
     if direction != "range" and target is None:
         return NO_RULE
-    if actual is None:
-        return NO_DATA
     if direction == "increase":
         met = actual >= target - EPSILON
     elif direction == "decrease":
@@ -64,7 +63,6 @@ def gpra_status(target: float | None, actual: float | None, min_target: float | 
     return MET if met else NOT_MET
 
 
-@export("goal-status")
 def goal_status(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """One row per GPRA indicator and fiscal year, with its status."""
     frame = reader(db).df(

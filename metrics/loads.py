@@ -7,10 +7,8 @@ import os
 import pandas as pd
 
 from metrics.db import reader
-from metrics.exports import export
 
 
-@export("loads")
 def loads(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     return reader(db).df(
         "SELECT load_id, file_name, sha256, kind, rows_read, rows_loaded, rows_rejected,"
@@ -19,19 +17,9 @@ def loads(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     )
 
 
-@export("rejects")
 def rejects(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     return reader(db).df(
         "SELECT r.load_id, l.file_name, r.row_number, r.field, r.value, r.reason, r.raw_row,"
         " l.synthetic FROM rejects r JOIN loads l USING (load_id)"
         " ORDER BY r.load_id, r.row_number NULLS FIRST, r.field"
-    )
-
-
-def freshness(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Newest committed load per fact table, and whether any synthetic data is present."""
-    return reader(db).df(
-        "SELECT kind, max(finished_at) AS last_loaded, bool_or(synthetic) AS synthetic,"
-        " sum(rows_loaded) AS rows_loaded FROM loads WHERE status <> 'refused' GROUP BY kind"
-        " ORDER BY kind"
     )

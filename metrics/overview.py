@@ -15,12 +15,12 @@ import os
 import pandas as pd
 
 from core.paths import DATA_DIR
+from core.vocab import JUDGED
 from metrics.cache import cached
 from metrics.standards import standards_status
 from metrics.stats import add_interval, significant, two_proportion_test
 from metrics.survey import driver_scores
 
-JUDGED = ("on track", "at risk", "off track")
 HEADLINE_COLUMNS = [
     "period", "period_start", "standards_met", "standards_judged", "share_met", "prev_share_met",
     "change_share_met", "services_off_track", "services_judged", "prev_services_off_track",
@@ -41,7 +41,9 @@ def quarter_headlines(db: str | os.PathLike[str] | None = None,
         return pd.DataFrame(columns=HEADLINE_COLUMNS)
 
     judged = status[status["status"].isin(JUDGED)]
-    std = pd.DataFrame({"period": sorted(set(status["period"]))})
+    # The periods come from the frame itself, so the key keeps its type even when there are no
+    # standards figures (a list built from nothing would be float64 and break the merges below).
+    std = status[["period"]].drop_duplicates().sort_values("period", ignore_index=True)
     std = std.merge(status.groupby("period", as_index=False).agg(
         period_start=("period_start", "min"), last_std=("last_loaded", "max"), syn_std=("synthetic", "any")),
         on="period", how="left")

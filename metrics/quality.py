@@ -9,7 +9,9 @@ kind that records none (generic survey-results files).
 Kinds of finding: driver_slot_mismatch (A-11 collections form only: the wording does not fit the
 driver of its slot), mean_mismatch (published point_scale vs the mean of the counts, > 0.01),
 counts_vs_respondents (answers to a question do not add up to the respondents reported) and
-ten_point_wording (the text speaks of a 1-10 scale while the counts are 1-5).
+ten_point_wording (the text speaks of a 1-10 scale while the counts are 1-5) and blank_question_text
+(answers counted under a blank or placeholder text). Each has a severity (`core.survey_findings`):
+problems are listed first; item non-response (fewer answers than respondents) is information.
 """
 
 from __future__ import annotations
@@ -19,13 +21,12 @@ import os
 import pandas as pd
 
 from core import driver_patterns
-from core.survey_findings import question_findings, where
+from core.survey_findings import INFORMATION, MEAN_ONLY_KINDS, SEVERITIES, question_findings, where
 from metrics.db import reader
-from metrics.exports import export
 
 FINDING_COLUMNS = ["load_id", "file_name", "row_number", "service", "fiscal_year", "quarter",
-                   "question_number", "driver", "kind_of_finding", "detail", "service_id", "channel",
-                   "touchpoint", "synthetic"]
+                   "question_number", "driver", "severity", "kind_of_finding", "detail", "service_id",
+                   "channel", "touchpoint", "synthetic"]
 
 _FACTS = """
     SELECT r.load_id, l.file_name, l.kind, l.synthetic, r.service_id, s.name, r.channel, r.touchpoint,
@@ -43,18 +44,18 @@ def _rows(db: str | os.PathLike[str] | None, sql: str) -> list[tuple]:
         cur.close()
 
 
-@export("findings")
 def findings(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """One row per finding, ordered by load, file row and question."""
+    """One row per finding: problems first, then information; each by load, file row and question."""
     rules = driver_patterns.rules()
     found = []
     for (load_id, file_name, kind, synthetic, service_id, service, channel, touchpoint, fiscal_year, quarter,
          number, driver, text, *counts, published, respondents) in _rows(db, _FACTS):
         place = where(fiscal_year, quarter, channel, touchpoint)
         for f in question_findings(place, number, text, driver, list(counts[:5]), published, respondents,
-                                   positional=kind == "a11-cx", rules=rules):
-            found.append((load_id, file_name, service, fiscal_year, quarter, number, driver, f.kind,
-                          f.message, service_id, channel, touchpoint, synthetic, f.field))
+                                   positional=kind == "a11-cx", rules=rules,
+                                   mean_only=kind in MEAN_ONLY_KINDS):
+            found.append((load_id, file_name, service, fiscal_year, quarter, number, driver, f.severity,
+                          f.kind, f.message, service_id, channel, touchpoint, synthetic, f.field))
     frame = pd.DataFrame(found, columns=[c for c in FINDING_COLUMNS if c != "row_number"] + ["field"])
     rows = pd.DataFrame(
         _rows(db, "SELECT load_id, field, message, min(row_number) FROM load_warnings"
@@ -63,6 +64,26 @@ def findings(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     )
     frame = frame.merge(rows, how="left", on=["load_id", "field", "detail"])
     frame["row_number"] = frame["row_number"].astype("Int64")
-    return (frame.sort_values(["load_id", "row_number", "question_number", "kind_of_finding"], kind="stable",
-                              na_position="last")
+    frame["_rank"] = frame["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+    return (frame.sort_values(["_rank", "load_id", "row_number", "question_number", "kind_of_finding"],
+                              kind="stable", na_position="last")
             .reset_index(drop=True)[FINDING_COLUMNS])
+
+
+def check_lines(found: pd.DataFrame, show: int = 20) -> list[str]:
+    """What `servicestat check` prints about findings: up to `show` problems one per line, then the
+    information findings summarised in one line (counts per kind)."""
+    if found.empty:
+        return []
+    problems = found[found["severity"] != INFORMATION]
+    info = found[found["severity"] == INFORMATION]
+    lines = [f"{len(problems)} data-quality problem(s) (loaded, flagged, not fixed):"] * bool(len(problems))
+    lines += [f"  {r.file_name}, row {r.row_number}: {r.kind_of_finding}: {r.detail}"
+              for r in problems.head(show).itertuples()]
+    if len(problems) > show:
+        lines.append(f"  … and {len(problems) - show} more")
+    if len(info):
+        kinds = ", ".join(f"{k} {n}" for k, n in info["kind_of_finding"].value_counts().sort_index().items())
+        lines.append(f"{len(info)} information finding(s), normal and expected ({kinds}: fewer answers to a"
+                     " question than respondents)")
+    return lines

@@ -1,6 +1,8 @@
 """Cross-agency scorecards and GPRA goal progress, always with the counts behind each cell.
 
 * `driver_scorecard`: agencies x A-11 drivers per fiscal year - agree share with its n and interval;
+* `government_drivers`: each A-11 driver per quarter (or fiscal year), all services and channels
+  pooled - agree share, interval, n, mean answer and the change on the previous period, tested;
 * `standards_scorecard`: agencies x periods - standards met (on track) out of those judged;
 * `goal_progress`: GPRA goals x fiscal years - actual against target (met / not met / no data /
   no rule, decided by `metrics.goals.gpra_status`) and progress from the baseline.
@@ -22,14 +24,14 @@ import pandas as pd
 from core.declarations import load_declarations
 from core.models import Goal
 from core.paths import DATA_DIR
+from core.vocab import STATUSES
 from metrics.cache import cached
 from metrics.db import Reader, reader
 from metrics.provenance import attach_freshness, loads_table
 from metrics.standards import event_stat_column, reported_values, standards_status
-from metrics.stats import add_interval
+from metrics.stats import add_interval, significant, two_proportion_test
 from metrics.survey import driver_scores
-
-JUDGED = ("on track", "at risk", "off track")
+from metrics.trends import add_changes
 
 
 @cached
@@ -49,6 +51,38 @@ def driver_scorecard(db: str | os.PathLike[str] | None = None,
                 "agree_ci_low", "agree_ci_high", "last_loaded", "synthetic"]]
 
 
+GOVERNMENT_DRIVER_COLUMNS = [
+    "driver", "period", "period_start", "services", "agree", "n", "agree_share", "agree_ci_low",
+    "agree_ci_high", "mean", "prev_agree_share", "change_prev", "p_value_prev", "significant_prev",
+    "last_loaded", "synthetic",
+]
+
+
+@cached
+def government_drivers(db: str | os.PathLike[str] | None = None, grain: str = "quarter",
+                       data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFrame:
+    """Driver x period, every service and channel pooled (agree and n summed, Wilson interval).
+
+    `mean` is the answer-weighted mean of the services' means computed from answer counts (rows with
+    only a published mean carry no answers to weigh). The change on the previous period is tested
+    with the pooled two-proportion z-test, like each service's change."""
+    scores = driver_scores(db, grain, by_channel=False, data_dir=data_dir)
+    scores = scores[scores["n"].fillna(0) > 0]
+    if scores.empty:
+        return pd.DataFrame(columns=GOVERNMENT_DRIVER_COLUMNS)
+    scores = scores.assign(points=scores["mean"] * scores["n"])
+    out = scores.groupby(["driver", "period", "period_start"], as_index=False).agg(
+        services=("service_id", "nunique"), agree=("agree", "sum"), n=("n", "sum"), points=("points", "sum"),
+        last_loaded=("last_loaded", "max"), synthetic=("synthetic", "any"))
+    out = add_interval(out, "agree", "n", prefix="agree_")
+    out["mean"] = out["points"] / out["n"]
+    out = add_changes(out, ["driver"], "agree_share", grain, carry=("agree", "n"))
+    _, p = two_proportion_test(out["prev_agree"], out["prev_n"], out["agree"], out["n"])
+    out["p_value_prev"] = p
+    out["significant_prev"] = significant(p)
+    return out[GOVERNMENT_DRIVER_COLUMNS].sort_values(["period_start", "driver"], ignore_index=True)
+
+
 @cached
 def standards_scorecard(db: str | os.PathLike[str] | None = None, grain: str = "year",
                         data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFrame:
@@ -58,11 +92,10 @@ def standards_scorecard(db: str | os.PathLike[str] | None = None, grain: str = "
     if status.empty:
         return pd.DataFrame(columns=[*cols, "met", "judged", "share_met", "last_loaded", "synthetic"])
     counts = pd.crosstab([status[c] for c in cols], status["status"]).reset_index()
-    for s in (*JUDGED, "insufficient data", "not reported"):
+    for s in STATUSES:
         if s not in counts:
             counts[s] = 0
-    counts = counts.rename(columns={s: s.replace(" ", "_") for s in (*JUDGED, "insufficient data",
-                                                                     "not reported")})
+    counts = counts.rename(columns={s: s.replace(" ", "_") for s in STATUSES})
     counts["met"] = counts["on_track"]
     counts["judged"] = counts["on_track"] + counts["at_risk"] + counts["off_track"]
     counts["share_met"] = counts["met"] / counts["judged"].where(counts["judged"] > 0)

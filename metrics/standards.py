@@ -35,14 +35,12 @@ from core.units import convert
 from metrics.access import OMB, viewing
 from metrics.cache import cached
 from metrics.db import Reader, reader
-from metrics.exports import export
 from metrics.provenance import attach_freshness, loads_table
 from metrics.stats import wilson_interval
+from metrics.trends import GRAIN_MONTHS
 
 GRAIN_COLUMNS = {"month": "month_start", "quarter": "quarter_start", "year": "fiscal_year_start"}
-GRAIN_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 GRAIN_RANK = {"day": 0, "month": 1, "quarter": 2, "year": 3}
-STATUSES = ("on track", "at risk", "off track", "insufficient data", "not reported")
 EPS = 1e-9  # shares are ratios of integers; compare them with a hair of tolerance
 
 COLUMNS = [
@@ -418,7 +416,6 @@ EXPORT_COLUMNS = ["agency", "service", "channel", "grain", "period", "metric", "
                   "basis", "last_loaded", "synthetic"]
 
 
-@export("standards-status")
 def standards_status_export(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Every standard by month, fiscal quarter and fiscal year, with its status."""
     frames = [standards_status(db, grain) for grain in ("month", "quarter", "year")]

@@ -13,7 +13,6 @@ import os
 import pandas as pd
 
 from metrics.db import reader
-from metrics.exports import export
 
 SCORE_COLUMNS = [
     "agency", "service_provider", "service", "channel", "fiscal_year", "quarter", "question_number", "driver",
@@ -25,7 +24,6 @@ _MEAN = ("(coalesce(r.count_1, 0) + 2 * coalesce(r.count_2, 0) + 3 * coalesce(r.
          " + 4 * coalesce(r.count_4, 0) + 5 * coalesce(r.count_5, 0)) / nullif(r.n, 0)")
 
 
-@export("survey-scores")
 def survey_scores(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """One row per stored question. `agency` is the department abbreviation, `service_provider` the
     bureau; `touchpoint` tells apart several collections of one service; `response_rate` =
@@ -48,7 +46,6 @@ def survey_scores(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     )[SCORE_COLUMNS]
 
 
-@export("survey-mentions")
 def survey_mentions(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """A-11 v2 per service, channel, touchpoint and quarter; `n` is the respondents of the group.
 

@@ -8,6 +8,11 @@ texts, when) into `<db>.archive/FY2025-Q3/v1/`. A later publication that changes
 sees writes `v2` next to it; an existing version is never written again (a new version is built
 in a hidden folder and renamed into place, under a lock), and an unchanged one is not duplicated.
 Operator tables (loads, rejects, findings) and the workflow history are not archived.
+
+Writing is two steps so that a workflow move and its archive succeed or fail together: `stage`
+computes every table (from `source`, a copy of the warehouse as it will be) and writes the files
+into a hidden folder; `commit` numbers the version and renames it into place. The workflow stages
+before it swaps the new state in (a failure leaves the warehouse as it was) and commits after.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import json
 import os
 import re
 import shutil
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +32,11 @@ import pandas as pd
 
 from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from core.paths import db_path
+from core.safe_text import neutralise_frame
 from ingest.loader import sha256_of
+from metrics.access import PUBLIC, viewing
+from metrics.exports import available
+from metrics.suppression import min_count, suppression_rule_text
 
 MANIFEST = "manifest.json"
 #: Exports that are not public figures of a quarter.
@@ -63,16 +74,21 @@ def rows_of_quarter(frame: pd.DataFrame, fiscal_year: int, quarter: int) -> pd.D
 def public_tables(
     db: str | os.PathLike[str] | None, fiscal_year: int, quarter: int
 ) -> dict[str, pd.DataFrame]:
-    """Every archivable export as the public sees it, cut to the quarter."""
-    from metrics.access import PUBLIC, viewing
-    from metrics.exports import available
-
+    """Every archivable export as the public sees it, cut to the quarter; a table that cannot be
+    computed raises ArchiveError naming the table and the cause (no archive is better than a
+    silently incomplete one)."""
     out = {}
     with viewing(PUBLIC):
         for name, fn in sorted(available().items()):
             if name in NOT_ARCHIVED:
                 continue
-            part = rows_of_quarter(fn(db), fiscal_year, quarter)
+            try:
+                part = rows_of_quarter(fn(db), fiscal_year, quarter)
+            except Exception as exc:
+                raise ArchiveError(
+                    f"FY{fiscal_year} Q{quarter}: table {name} could not be computed:"
+                    f" {type(exc).__name__}: {exc}"
+                ) from exc
             if part is not None:
                 out[name] = part
     return out
@@ -124,36 +140,49 @@ def verify(version_dir: str | os.PathLike[str]) -> dict:
     return manifest
 
 
-def archive_quarter(db: str | os.PathLike[str] | None, fiscal_year: int, quarter: int) -> Path:
-    """Write the next version of the quarter's public archive (or return the latest if unchanged)."""
+@dataclass(frozen=True)
+class Staged:
+    """A built, not yet numbered, archive version in a hidden folder of its quarter's folder."""
+
+    folder: Path  # the quarter's folder, FY2025-Q3
+    work: Path  # the hidden folder with the files
+    content: str  # sha256 of the tables' CSV texts: an unchanged quarter is not archived again
+
+    def discard(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _check_quarter(fiscal_year: int, quarter: int) -> None:
     if quarter not in (1, 2, 3, 4) or not FIRST_FISCAL_YEAR <= int(fiscal_year) <= LAST_FISCAL_YEAR:
         raise ArchiveError(f"FY{fiscal_year} Q{quarter} is not a fiscal quarter "
                            f"(FY {FIRST_FISCAL_YEAR}-{LAST_FISCAL_YEAR}, quarter 1-4)")
-    from metrics.suppression import min_count, suppression_rule_text
 
-    tables = public_tables(db, fiscal_year, quarter)
-    texts = {f"{name}.csv": frame.to_csv(index=False) for name, frame in tables.items()}
+
+def stage(
+    db: str | os.PathLike[str] | None,
+    fiscal_year: int,
+    quarter: int,
+    source: str | os.PathLike[str] | None = None,
+) -> Staged:
+    """Compute the quarter's public tables from `source` (default: `db` itself) and write them, with
+    their manifest, into a hidden folder of `db`'s archive; ArchiveError names what failed."""
+    _check_quarter(fiscal_year, quarter)
+    tables = public_tables(db if source is None else source, fiscal_year, quarter)
+    texts = {f"{name}.csv": neutralise_frame(frame).to_csv(index=False) for name, frame in tables.items()}
     content = hashlib.sha256("".join(f"{k}\n{v}" for k, v in sorted(texts.items())).encode()).hexdigest()
     folder = quarter_folder(db, fiscal_year, quarter)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        versions = _versions(folder)
-        if versions:
-            latest = folder / f"v{versions[-1]}"
-            if json.loads((latest / MANIFEST).read_text()).get("content_sha256") == content:
-                return latest
-        number = versions[-1] + 1 if versions else 1
-        work = folder / f".v{number}.partial-{os.getpid()}"
-        shutil.rmtree(work, ignore_errors=True)
+    work = folder / f".staged-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    table = "-"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
         work.mkdir()
         files = {}
-        for name, frame in tables.items():
-            (work / f"{name}.csv").write_text(texts[f"{name}.csv"])
-            frame.to_parquet(work / f"{name}.parquet", index=False)
-            for file in (f"{name}.csv", f"{name}.parquet"):
+        for table, frame in tables.items():
+            (work / f"{table}.csv").write_text(texts[f"{table}.csv"])
+            frame.to_parquet(work / f"{table}.parquet", index=False)
+            for file in (f"{table}.csv", f"{table}.parquet"):
                 files[file] = {
-                    "table": name,
+                    "table": table,
                     "rows": len(frame),
                     "bytes": (work / file).stat().st_size,
                     "sha256": sha256_of(work / file),
@@ -161,8 +190,8 @@ def archive_quarter(db: str | os.PathLike[str] | None, fiscal_year: int, quarter
         manifest = {
             "fiscal_year": int(fiscal_year),
             "quarter": int(quarter),
-            "version": number,
-            "created_at": datetime.now(UTC).isoformat(),
+            "version": None,  # set by commit
+            "created_at": None,
             "viewer": "public",
             "warehouse": str(Path(db_path(db)).name),
             "content_sha256": content,
@@ -170,8 +199,43 @@ def archive_quarter(db: str | os.PathLike[str] | None, fiscal_year: int, quarter
             "files": files,
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        for file in work.iterdir():
-            file.chmod(0o444)
-        target = folder / f"v{number}"
-        os.rename(work, target)  # fails rather than replace if a v{number} exists
-        return target
+    except Exception as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        what = "the archive folder" if table == "-" else f"table {table}"
+        raise ArchiveError(
+            f"FY{fiscal_year} Q{quarter}: {what} could not be written to {folder}:"
+            f" {type(exc).__name__}: {exc}"
+        ) from exc
+    return Staged(folder, work, content)
+
+
+def commit(staged: Staged) -> Path:
+    """Number a staged version and rename it into place (under the quarter's lock); when its content
+    equals the latest version's, discard it and return that version instead."""
+    folder = staged.folder
+    try:
+        with open(folder / ".lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            numbers = _versions(folder)
+            if numbers:
+                latest = folder / f"v{numbers[-1]}"
+                if json.loads((latest / MANIFEST).read_text()).get("content_sha256") == staged.content:
+                    staged.discard()
+                    return latest
+            number = numbers[-1] + 1 if numbers else 1
+            manifest = json.loads((staged.work / MANIFEST).read_text())
+            manifest.update(version=number, created_at=datetime.now(UTC).isoformat())
+            (staged.work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+            for file in staged.work.iterdir():
+                file.chmod(0o444)
+            target = folder / f"v{number}"
+            os.rename(staged.work, target)  # fails rather than replace if a v{number} exists
+            return target
+    except OSError as exc:
+        staged.discard()
+        raise ArchiveError(f"{folder}: the new version could not be put in place: {exc}") from exc
+
+
+def archive_quarter(db: str | os.PathLike[str] | None, fiscal_year: int, quarter: int) -> Path:
+    """Write the next version of the quarter's public archive (or return the latest if unchanged)."""
+    return commit(stage(db, fiscal_year, quarter))

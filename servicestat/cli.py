@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from core.paths import db_path
+from core.paths import DATA_DIR, db_path
 
 # Wide enough for the summary table when the output is not a terminal (CI logs, pipes).
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -45,7 +46,49 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         hidden = r.rows_rejected and len(r.problems) > args.show
         if hidden or (r.problems and r.rows_rejected > len(r.problems)):
             console.print(f"  … see all with: servicestat export rejects --db {db_path(args.db)}")
-    return 0 if all(r.ok for r in results) else 1
+    rc = 0 if all(r.ok for r in results) else 1
+    if args.published_source is not None:
+        return max(rc, _publish_public_record(args, results))
+    return rc
+
+
+def _publish_public_record(args: argparse.Namespace, results: list) -> int:
+    """Second write of `ingest --published-source`: move the loads' service-quarters to published.
+
+    The load has landed and stays (it is the public record); if this fails the command exits 1 and
+    says why, and running the same command again (the file is then `already loaded`) finishes it.
+    """
+    from publish.archive import ArchiveError
+    from publish.workflow import WorkflowError, publish_from_public_record
+
+    ids = [r.load_id if r.status != "duplicate" else r.duplicate_of for r in results if r.status != "refused"]
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        console.print("nothing loaded, so nothing to record as published")
+        return 0
+    try:
+        done = publish_from_public_record(args.db, ids, args.published_source, by=args.by)
+    except (WorkflowError, ArchiveError, OSError) as exc:
+        console.print(f"[red]error[/]: the file is loaded, but its service-quarters were not recorded as"
+                      f" published ({type(exc).__name__}: {exc}); nothing of that step was written."
+                      " Run the same command again to finish it.", highlight=False)
+        return 1
+    _print_published(done, f"from the public record ({args.published_source.strip()})")
+    return 0
+
+
+def _print_published(done: list, how: str) -> None:
+    """One line per fiscal quarter: how many service-quarters were published, and the moves made."""
+    published = [m for m in done if m.state == "published"]
+    if not published:
+        console.print("every loaded service-quarter was already published: nothing to do")
+        return
+    per: dict[str, int] = {}
+    for m in published:
+        per[f"FY{m.fiscal_year} Q{m.quarter}"] = per.get(f"FY{m.fiscal_year} Q{m.quarter}", 0) + 1
+    console.print(f"published {len(published)} service-quarter(s) {how} by {published[0].by}, in"
+                  f" {len(done)} workflow move(s): " + ", ".join(f"{k}: {n}" for k, n in sorted(per.items())),
+                  highlight=False)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -64,14 +107,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from metrics.exports import available, write
+    """A registered table (`metrics.registry`): the same rows as its download and its API address."""
+    from metrics.exports import write
+    from metrics.registry import TABLES, names_and_aliases, table
 
-    exports = available()
-    if args.name not in exports:
+    if args.name not in names_and_aliases():
         console.print(f"[red]error[/]: unknown export {args.name!r}; choose from "
-                      + ", ".join(sorted(exports)))
+                      + ", ".join(sorted(TABLES)))
         return 2
-    frame = exports[args.name](args.db)
+    frame = table(args.name).frame(args.db)
     text = write(frame, args.format, args.out)
     if text is not None:
         sys.stdout.write(text)
@@ -84,25 +128,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Declarations first (every problem, with file and line), then data-quality findings."""
     from core.declarations import check_declarations
 
-    problems = check_declarations()
+    problems = check_declarations(DATA_DIR)
     for p in problems:
-        console.print(f"[red]error[/]: {p}", highlight=False)
+        # One line each (no wrapping), and the message as written: a pattern's `[...]` is not markup.
+        console.print(f"[red]error[/]: {escape(str(p))}", highlight=False, soft_wrap=True)
     path = db_path(args.db)
     if path.exists():
-        from metrics.quality import findings
+        from metrics.directory import undeclared_lines, undeclared_services
+        from metrics.quality import check_lines, findings
 
         found = findings(path)
-        if len(found):
-            console.print(f"{len(found)} data-quality finding(s) in {path} (loaded, flagged, not fixed):")
-            for row in found.head(args.show).itertuples():
-                console.print(f"  {row.file_name}, row {row.row_number}: {row.kind_of_finding}: {row.detail}",
-                              highlight=False)
-            if len(found) > args.show:
-                console.print(f"  … all of them: servicestat export findings --db {path}")
+        # Problems first, one per line; item non-response (information) summed up in one line.
+        for line in [*undeclared_lines(undeclared_services(path, DATA_DIR)), *check_lines(found, args.show)]:
+            console.print(escape(line), highlight=False, soft_wrap=True)
+        if len(found) > args.show:
+            console.print(f"  … all of them: servicestat export findings --db {path}", highlight=False)
     if problems:
-        console.print(f"{len(problems)} problem(s) in the declarations under data/")
+        console.print(f"{len(problems)} problem(s) in the declarations under {DATA_DIR}", highlight=False,
+                      soft_wrap=True)
         return 1
-    console.print("declarations: no problems")
+    console.print(f"declarations under {DATA_DIR}: no problems", highlight=False, soft_wrap=True)
     return 0
 
 
@@ -131,15 +176,44 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from publish.demo import build_demo
+    if args.real:
+        from publish.real_demo import REAL_DB
 
-    path = Path(db_path(args.db))
-    if args.rebuild or not path.exists():
-        console.print(f"building the demo warehouse (synthetic data) at {path} …")
-        build_demo(path, seed=args.seed)
+        path = Path(args.db) if args.db else REAL_DB  # never $SERVICESTAT_DB: that is a real warehouse
+        if (args.rebuild or not path.exists()) and _build_real(path):
+            return 1
+    else:
+        from publish.demo import build_demo
+
+        path = Path(db_path(args.db))
+        if args.rebuild or not path.exists():
+            console.print(f"building the demo warehouse (synthetic data) at {path} …")
+            build_demo(path, seed=args.seed)
     if args.no_serve:
         return 0
     return _serve(path, args.host, args.port, workers=1, dev=True)
+
+
+def _build_real(path: Path) -> int:
+    """Build the real-data example at `path` and say what it holds; 1 if it could not be built."""
+    from publish.real_demo import PUBLIC_DATA, RealDataError, build_real_demo
+
+    console.print(f"building the real-data warehouse from {PUBLIC_DATA} (public data, not synthetic)"
+                  f" at {path} …", highlight=False)
+    try:
+        built = build_real_demo(path)
+    except RealDataError as exc:
+        console.print(f"[red]error[/]: {exc}", highlight=False)
+        return 1
+    for r in built.results:
+        console.print(f"  {r.file_name}: {r.kind}, {r.rows_loaded} of {r.rows_read} rows loaded; source:"
+                      f" {built.sources[r.file_name]}", highlight=False)
+        for w in r.warnings:
+            console.print(f"  [yellow]warning[/]: {r.file_name}: {w}", highlight=False)
+    periods = sorted({f"FY{fy} Q{q}" for _, fy, q in built.quarters})
+    console.print(f"  published {len(built.quarters)} service-quarter(s) ({', '.join(periods) or 'none'})"
+                  f"; public archive: {len(built.archives)} quarter(s)", highlight=False)
+    return 0
 
 
 def _serve(path: Path, host: str, port: int, workers: int, dev: bool, public: bool = False) -> int:
@@ -213,18 +287,51 @@ def cmd_tokens_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_all(args: argparse.Namespace) -> int:
+    """`report published --all [FY QUARTER] --by NAME`: every loaded, unpublished service-quarter."""
+    from publish.archive import ArchiveError
+    from publish.workflow import WorkflowError, publish_loaded
+
+    words = [*args.words, *args.all]  # `published --all 2025 3` and `published 2025 3 --all` alike
+    if words[0] != "published" or len(words) not in (1, 3):
+        console.print("[red]error[/]: usage: servicestat report published --all [FY QUARTER] --by NAME"
+                      " [--reason TEXT]")
+        return 2
+    fiscal_year = q = None
+    if len(words) == 3:
+        try:
+            fiscal_year, q = int(words[1].upper().removeprefix("FY")), int(words[2].upper().removeprefix("Q"))
+        except ValueError:
+            console.print(f"[red]error[/]: FY and QUARTER must be numbers (2025 or FY2025, 3 or Q3),"
+                          f" not {words[1]!r} {words[2]!r}")
+            return 2
+    if not args.by:
+        console.print("[red]error[/]: --by NAME is required: say who makes the move")
+        return 2
+    try:
+        done = publish_loaded(args.db, args.by, args.reason, fiscal_year=fiscal_year, quarter=q)
+    except (WorkflowError, ArchiveError) as exc:
+        console.print(f"[red]error[/]: {exc}", highlight=False)
+        return 1
+    _print_published(done, "(all loaded)" if fiscal_year is None else f"of FY{fiscal_year} Q{q}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    """`report STATE SERVICE_ID FY QUARTER --by NAME` moves a service-quarter; `report status` lists them."""
+    """`report STATE SERVICE_ID FY QUARTER --by NAME` moves a service-quarter; `report published --all`
+    publishes every loaded service-quarter; `report status` lists them."""
     from publish.workflow import WorkflowError, move
 
     words = args.words
+    if args.all is not None:
+        return _report_all(args)
     if words[0] == "status":
         if len(words) != 1:
             console.print("[red]error[/]: `report status` takes no more words; filter with --service ID")
             return 2
-        from metrics.reporting import reporting_status
+        from metrics.reporting import reporting_status, today
 
-        frame = reporting_status(args.db)
+        frame = reporting_status(args.db, today())
         if args.service:
             frame = frame[frame["service_id"].isin(args.service)]
         table = Table(title=f"Reporting compliance in {db_path(args.db)}")
@@ -238,7 +345,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 0
     if len(words) != 4:
         console.print("[red]error[/]: usage: servicestat report STATE SERVICE_ID FY QUARTER --by NAME"
-                      " [--reason TEXT], or: servicestat report status [--service ID]")
+                      " [--reason TEXT], or: servicestat report published --all [FY QUARTER] --by NAME,"
+                      " or: servicestat report status [--service ID]")
         return 2
     state, service_id, fy, quarter = words
     try:
@@ -269,8 +377,13 @@ def cmd_archive(args: argparse.Namespace) -> int:
     try:
         fiscal_year = int(args.fy.upper().removeprefix("FY"))
         quarter = int(args.quarter.upper().removeprefix("Q"))
+    except ValueError:
+        console.print(f"[red]error[/]: FY and QUARTER must be numbers (2025 or FY2025, 3 or Q3),"
+                      f" not {args.fy!r} {args.quarter!r}", highlight=False)
+        return 2
+    try:
         out = archive_quarter(args.db, fiscal_year, quarter)
-    except (ValueError, ArchiveError) as exc:
+    except ArchiveError as exc:
         console.print(f"[red]error[/]: {exc}", highlight=False)
         return 2
     console.print(f"public archive of FY{fiscal_year} Q{quarter}: {out}")
@@ -291,6 +404,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse the whole file if any row is rejected")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--show", type=int, default=20, help="problems to print per file (default 20)")
+    p.add_argument("--published-source", metavar="TEXT",
+                   help="the file is already the public record (e.g. \"performance.gov A-11 CX data,"
+                   " FY2021\"): record every service-quarter it carries as published, with this source,"
+                   " in the reporting history (a second write after the load; if it fails, run the same"
+                   " command again)")
+    p.add_argument("--by", metavar="NAME",
+                   help="with --published-source: who records it (default: the source text)")
     _add_db(p)
     p.set_defaults(fn=cmd_ingest)
 
@@ -327,24 +447,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="move a service-quarter in the A-11 reporting workflow, or list states",
                        description="servicestat report STATE SERVICE_ID FY QUARTER --by NAME [--reason TEXT];"
+                       " servicestat report published --all [FY QUARTER] --by NAME [--reason TEXT];"
                        " servicestat report status [--service ID]")
-    p.add_argument("words", nargs="+", metavar="STATE SERVICE_ID FY QUARTER | status")
+    p.add_argument("words", nargs="+", metavar="WORDS",
+                   help="STATE SERVICE_ID FY QUARTER (one move), `published` with --all, or `status`")
+    p.add_argument("--all", nargs="*", metavar="FY QUARTER",
+                   help="with `published`: every loaded, unpublished service-quarter (of FY QUARTER if"
+                   " given), through the states the workflow requires, in one transaction")
     p.add_argument("--by", metavar="NAME", help="who makes the move")
     p.add_argument("--reason", metavar="TEXT", help="why (required for change_requested, not_reported)")
     p.add_argument("--service", action="append", metavar="ID", help="with `status`: only this service")
     _add_db(p)
     p.set_defaults(fn=cmd_report)
 
-    p = sub.add_parser("archive", help="write the public archive of a fiscal quarter (versioned, immutable)")
+    p = sub.add_parser("archive", help="write the public archive of a fiscal quarter (versioned, immutable)",
+                       description="Write the next version of a fiscal quarter's public archive: every"
+                       " table as the public sees it, as CSV and Parquet with a manifest, in"
+                       " <db>.archive/FY2025-Q3/vN (nothing new when unchanged). A publishing move"
+                       " writes it too, and fails without changing any state if it cannot.")
     p.add_argument("fy", metavar="FY", help="fiscal year, 2025 or FY2025")
     p.add_argument("quarter", metavar="QUARTER", help="1-4 or Q1-Q4")
     _add_db(p)
     p.set_defaults(fn=cmd_archive)
 
-    p = sub.add_parser("demo", help="build the demo warehouse (synthetic data) and serve it")
+    p = sub.add_parser("demo", help="build the demo warehouse (synthetic data, or --real) and serve it")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if the file exists")
     p.add_argument("--seed", type=int, default=13571)
     p.add_argument("--no-serve", action="store_true", help="build only")
+    p.add_argument("--real", action="store_true",
+                   help="the real-data example instead: the public files of data/public/, every quarter"
+                   " published, in data/servicestat-real.duckdb (or --db)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
     _add_db(p)

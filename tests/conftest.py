@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,21 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 REFERENCE = REPO.parent / "shared" / "reference"
+
+
+def reference(name: str) -> Path:
+    """The real public file `name` of ../shared/reference/, for a test to read.
+
+    A contributor's clone has no shared folder: the test is skipped, naming the missing file. Under
+    CI=true a missing file fails the test instead, so that CI never passes by quietly testing less.
+    """
+    path = REFERENCE / name
+    if not path.is_file():
+        message = f"reference file {name} is missing (looked for {path})"
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(f"{message}; CI=true requires the reference data", pytrace=False)
+        pytest.skip(message)
+    return path
 
 
 @pytest.fixture(autouse=True)

@@ -12,19 +12,19 @@ import pytest
 
 from ingest.kinds import detect
 from ingest.loader import load
-from metrics.quality import FINDING_COLUMNS, findings
+from metrics.quality import FINDING_COLUMNS, check_lines, findings
 from metrics.survey_scores import SCORE_COLUMNS, survey_mentions, survey_scores
 from servicestat.cli import main
+from tests.conftest import reference
 
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO.parent / "shared" / "reference"
-SAMPLE = REFERENCE / "a11_cx_fy2021.csv"
+SAMPLE = "a11_cx_fy2021.csv"  # in ../shared/reference/ (tests.conftest.reference)
 V2_FIXTURE = REPO / "tests" / "fixtures" / "a11_v2_sample.csv"
 QUESTIONS_IN_SAMPLE = 1188  # real questions of the 188 collections (placeholders left out)
 
 
 def _sample_rows() -> tuple[list[str], list[dict[str, str]]]:
-    with open(SAMPLE, newline="", encoding="utf-8") as fh:
+    with open(reference(SAMPLE), newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         return list(reader.fieldnames or []), list(reader)
 
@@ -53,7 +53,7 @@ def _sql(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("a11") / "w.duckdb"
-    [result] = load([SAMPLE], db=db)  # no --kind: detected from the columns
+    [result] = load([reference(SAMPLE)], db=db)  # no --kind: detected from the columns
     assert result.kind == "a11-cx"
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == (
         "loaded", 188, 188, 0)
@@ -114,20 +114,74 @@ def test_channel_labels_map_to_canonical_channels(sample_db):
                      (None, None)}
 
 
-def test_services_not_declared_are_added_and_declared_ones_matched(sample_db):
-    new = _sql(sample_db, "SELECT s.service_id, s.agency_id, s.name, s.is_hisp, a.department, a.bureau"
-                          " FROM services s JOIN agencies a USING (agency_id)"
-                          " WHERE service_id IN ('reserving-a-campsite', 'owcp-benefits') ORDER BY 1")
-    assert new == [
-        ("owcp-benefits", "dol-owcp", "Claimant Benefits Surveys", True, "Department of Labor",
-         "Office of Worker Compensation Programs"),
-        ("reserving-a-campsite", "usda-recreation-gov", "Reserving a campsite on Recreation.gov", True,
-         "Department of Agriculture", "Recreation.gov"),
-    ]
-    used = {s for (s,) in _sql(sample_db, "SELECT DISTINCT service_id FROM survey_results")}
-    assert len(used) == 23 and "va-vha" in used and "dhs-fema" in used
+def test_the_whole_file_maps_to_declared_services_and_agencies(sample_db):
+    """Every FY2021 service is a declared one (data/service_aliases.csv): nothing is auto-created."""
+    declared = pd.read_csv(REPO / "data" / "services.csv", dtype=str)
+    agencies = pd.read_csv(REPO / "data" / "agencies.csv", dtype=str)
+    assert sorted(s for (s,) in _sql(sample_db, "SELECT service_id FROM services")) == sorted(
+        declared.service_id)
+    assert sorted(a for (a,) in _sql(sample_db, "SELECT agency_id FROM agencies")) == sorted(
+        agencies.agency_id)
     notes = [m for (m,) in _sql(sample_db, "SELECT message FROM load_warnings WHERE row_number IS NULL")]
-    assert any("reserving-a-campsite" in m for m in notes)
+    assert not [m for m in notes if "new service" in m]
+    used = {s for (s,) in _sql(sample_db, "SELECT DISTINCT service_id FROM survey_results")}
+    # 24 slugs in the file: reserving-a-campsite is Recreation.gov (multi-rec), owcp-benefits is
+    # DEEOIC's claimant survey (dol-deeoic); dhs-cbp's three rows hold no question.
+    assert len(used) == 22 and {"multi-rec", "dol-deeoic", "va-vha"} <= used
+    assert _sql(sample_db, "SELECT fiscal_year, quarter, sum(volume_responded) / count(*) FROM survey_results"
+                           " WHERE service_id = 'multi-rec' AND question_number = 1 GROUP BY ALL ORDER BY 2"
+                ) == [(2021, 1, 6760), (2021, 2, 12701), (2021, 3, 18366), (2021, 4, 10555)]
+    deeoic = _sql(sample_db, "SELECT DISTINCT channel_raw, touchpoint FROM survey_results"
+                             " WHERE service_id = 'dol-deeoic' AND quarter = 4 ORDER BY 1")
+    assert deeoic == [("automated_phone", "Response to incoming calls from DEEOIC stakeholders"),
+                      ("paper", "Survey to claimants who have recently received a final decision on their"
+                                " claim")]
+
+
+def test_a_service_is_found_by_its_declared_name_when_the_slug_is_missing(tmp_path):
+    """Rule 3: no slug, the provider's declared alias and the service's declared A-11 name."""
+    db = tmp_path / "w.duckdb"
+    header, rows = _sample_rows()
+    row = dict(rows[0], attributes_service_slug="")  # VHA, "Receiving outpatient services"
+    [result] = load([_write(tmp_path / "a.csv", header, [row])], db=db)
+    assert result.status == "loaded" and not [w for w in result.warnings if "new service" in w]
+    assert _sql(db, "SELECT DISTINCT service_id FROM survey_results") == [("va-vha",)]
+
+
+def test_an_undeclared_service_joins_its_declared_provider_and_is_listed_by_check(tmp_path, capsys):
+    """A renamed service nobody declared yet: added under the agency of its declared provider
+    (Recreation.gov, although the file says Department of Agriculture), never a second agency."""
+    db = tmp_path / "w.duckdb"
+    header, rows = _sample_rows()
+    row = dict(rows[8], attributes_service_slug="booking-a-cabin",
+               attributes_service_name="Booking a cabin on Recreation.gov")
+    [result] = load([_write(tmp_path / "a.csv", header, [row])], db=db)
+    assert result.status == "loaded"
+    assert any("'booking-a-cabin'" in w and "not declared" in w for w in result.warnings)
+    assert _sql(db, "SELECT service_id, agency_id, provider_id FROM services"
+                    " WHERE service_id = 'booking-a-cabin'") == [
+        ("booking-a-cabin", "multi-rec", "multi-rec")]
+    assert _sql(db, "SELECT count(*) FROM agencies WHERE agency_id LIKE 'usda-rec%'") == [(0,)]
+    assert main(["check", "--db", str(db)]) == 0
+    out = " ".join(capsys.readouterr().err.split())  # the console writes to stderr
+    assert "1 service(s) in the warehouse are not declared" in out
+    assert ("booking-a-cabin (Booking a cabin on Recreation.gov), agency multi-rec; closest declared: "
+            "multi-rec" in out)
+
+
+def test_a_new_provider_of_an_undeclared_department_gets_a_new_agency(tmp_path):
+    db = tmp_path / "w.duckdb"
+    header, rows = _sample_rows()
+    row = dict(rows[0], attributes_organization_name="Department of Energy",
+               attributes_organization_abbreviation="DOE",
+               attributes_service_provider_name="Office of Scientific and Technical Information",
+               attributes_service_slug="doe-osti", attributes_service_name="Searching OSTI.gov")
+    [result] = load([_write(tmp_path / "a.csv", header, [row])], db=db)
+    assert result.status == "loaded"
+    assert _sql(db, "SELECT s.agency_id, s.provider_id, a.department, a.bureau FROM services s"
+                    " JOIN agencies a USING (agency_id) WHERE service_id = 'doe-osti'") == [
+        ("doe-office-of-scientific-and-technical-information", None, "Department of Energy",
+         "Office of Scientific and Technical Information")]
 
 
 def test_findings_on_the_sample(sample_db):
@@ -136,6 +190,30 @@ def test_findings_on_the_sample(sample_db):
     assert found.kind_of_finding.value_counts().to_dict() == {
         "counts_vs_respondents": 562, "driver_slot_mismatch": 156, "ten_point_wording": 74}
     assert found.row_number.notna().all()
+    # Severity: fewer answers than respondents is item non-response (information); more is a problem.
+    # Recounted here from the file itself, question by question.
+    fewer = more = 0
+    for r in _sample_rows()[1]:
+        respondents = r["attributes_volume_of_respondents"].replace(",", "").strip()
+        for k in range(1, 12):
+            text = r.get(f"attributes_q{k}_text", "").strip().lower()
+            n = sum(int(float(r.get(f"attributes_q{k}_{a}") or 0)) for a in range(1, 6))
+            if text in ("", "none", "no question", "n/a", "na", "null", "-", "--", "tbd") or not respondents:
+                continue
+            fewer += n < int(float(respondents))
+            more += n > int(float(respondents))
+    assert (fewer, more) == (445, 117)
+    by = found.groupby(["severity", "kind_of_finding"]).size().to_dict()
+    assert by == {("information", "counts_vs_respondents"): 445, ("problem", "counts_vs_respondents"): 117,
+                  ("problem", "driver_slot_mismatch"): 156, ("problem", "ten_point_wording"): 74}
+    # problems are listed first
+    assert (found.severity.iloc[:347] == "problem").all()
+    assert (found.severity.iloc[347:] == "information").all()
+    lines = check_lines(found, show=2)
+    assert lines[0] == "347 data-quality problem(s) (loaded, flagged, not fixed):"
+    assert lines[-1] == ("445 information finding(s), normal and expected (counts_vs_respondents 445: fewer"
+                         " answers to a question than respondents)")
+    assert len(lines) == 5  # heading, two problems, "… and 345 more", the information line
     # the brief's example: a "will you use the web site in the future" item in the trust slot (file row 2)
     fafsa = found[(found.row_number == 2) & (found.kind_of_finding == "driver_slot_mismatch")]
     assert fafsa.question_number.tolist() == [2, 6]
@@ -206,10 +284,10 @@ def test_counts_that_do_not_add_up_are_a_warning_with_the_difference(tmp_path):
     ({"attributes_collection_year": "1850"}, "attributes_collection_year",
      "fiscal year must be a whole year between 1990 and 2100"),
     ({"attributes_channel": "carrier pigeon"}, "attributes_channel", "unknown channel carrier pigeon"),
-    ({"attributes_q9_text": "none", "attributes_q9_4": "12"}, "attributes_q9_text",
-     "12 answers are counted but the question text 'none' says there is no question"),
     ({"attributes_volume_of_respondents": "-1"}, "attributes_volume_of_respondents", "negative count"),
-    ({"attributes_service_slug": "", "attributes_service_provider_name": ""}, "attributes_service_name",
+    # no slug, no provider and a name that is no declared service's name or alias
+    ({"attributes_service_slug": "", "attributes_service_provider_name": "",
+      "attributes_service_name": "Applying for something else"}, "attributes_service_name",
      "cannot tell which service"),
 ])
 def test_a_bad_value_rejects_its_row_with_row_and_field(tmp_path, change, field, reason):
@@ -222,6 +300,28 @@ def test_a_bad_value_rejects_its_row_with_row_and_field(tmp_path, change, field,
     assert reason in result.problems[0].reason
     assert _sql(db, "SELECT row_number, field FROM rejects") == [(2, field)]
     assert _sql(db, "SELECT count(DISTINCT touchpoint) FROM survey_results") == [(1,)]
+
+
+def test_answers_under_a_blank_question_text_are_loaded_with_a_finding(tmp_path):
+    """Blank texts with real counts: kept (not refused) and flagged; a placeholder with no answers is
+    still no question."""
+    db = tmp_path / "w.duckdb"
+    header, _ = _sample_rows()
+    row = dict(_va_vha_q2(), attributes_q3_text="  ", attributes_q5_text="none",
+               attributes_q9_text="No question", attributes_q9_1="0", attributes_q9_5="")
+    [result] = load([_write(tmp_path / "a.csv", header, [row])], db=db)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 1, 0)
+    stored = _sql(db, "SELECT question_number, question_text, driver, n FROM survey_results"
+                      " WHERE question_number IN (3, 5, 9) ORDER BY 1")
+    assert stored == [(3, "", "effectiveness", 320_979), (5, "none", "efficiency", 320_979)]
+    found = findings(db)
+    blank = found[found.kind_of_finding == "blank_question_text"]
+    assert blank.question_number.tolist() == [3, 5]
+    assert (blank.severity == "problem").all() and (blank.row_number == 1).all()
+    assert blank.detail.iloc[0].endswith("question 3 has 320,979 answers counted but its text is blank; it is"
+                                         " kept as effectiveness")
+    assert "its text is 'none'" in blank.detail.iloc[1]
+    assert not (found[found.question_number.isin([3, 5])].kind_of_finding == "driver_slot_mismatch").any()
 
 
 def test_the_same_collection_twice_in_a_file_is_a_duplicate(tmp_path):
@@ -309,3 +409,6 @@ def test_detect_tells_the_kinds_apart():
     assert detect({c.lower() for c in v1}).name == "a11-cx"
     with open(V2_FIXTURE, encoding="utf-8") as fh:
         assert detect(set(fh.readline().strip().split(","))).name == "a11-cx-v2"
+    for name in ("hisp-quarterly-data", "hisp-question-details"):
+        with open(REPO / "tests" / "fixtures" / "hisp2020" / f"{name}.csv", encoding="utf-8") as fh:
+            assert detect(set(fh.readline().strip().split(","))).name == name

@@ -1,19 +1,25 @@
-"""The open API: tables, filters, paging, CSV, parameter checks, the OpenAPI description, the archive."""
+"""The open API: tables, filters, paging, CSV, parameter checks, the OpenAPI description, the archive;
+and that one registered name is one table on every surface (API, download, `servicestat export`)."""
 
 from __future__ import annotations
 
+import ast
 import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from metrics.access import OMB, viewing
+from metrics.access import OMB, PUBLIC, viewing
+from metrics.registry import TABLES, names_and_aliases
+from metrics.suppression import suppressed_label
+from servicestat.cli import main as cli
 from tests.conftest import query
 from tests.web_support import demo_db, make_app, make_users, signed_in_client
 
 __all__ = ["demo_db"]
 
+# The API's addresses before the registry; `standards`, `goals` and `reporting` are former names now.
 ENDPOINTS = ["agencies", "services", "standards", "status", "survey-scores", "goals", "benchmarks",
              "reporting"]
 
@@ -155,3 +161,136 @@ def test_archive_lists_and_serves_files_read_only(anonymous, demo_db):
     for bad in ("../secret.txt", "FY2025-Q3/../../secret.txt", "%2e%2e/secret.txt", "FY2025-Q3/v1/none.json"):
         assert anonymous.get(f"/api/v1/archive/{bad}").status_code == 404, bad
     assert anonymous.post("/api/v1/archive/FY2025-Q3/v1/manifest.json").status_code in (404, 405)
+
+
+def test_openapi_lists_exactly_the_registered_tables(anonymous):
+    doc = anonymous.get("/api/v1/openapi.json").get_json()
+    tables = {path.removeprefix("/api/v1/") for path in doc["paths"]} - {"archive", "submissions"}
+    assert tables == set(names_and_aliases())
+    assert {"standards", "goals", "reporting"} <= tables - set(TABLES)  # former names still answer
+    for name, entry in TABLES.items():
+        operation = doc["paths"][f"/api/v1/{name}"]["get"]
+        assert operation["summary"] == entry.description and not operation.get("deprecated")
+        for alias in entry.aliases:
+            assert doc["paths"][f"/api/v1/{alias}"]["get"]["deprecated"] is True
+    index = anonymous.get("/api/v1/").get_json()
+    assert [e["name"] for e in index["endpoints"]] == [*TABLES, "archive"]
+
+
+def test_former_names_answer_with_the_registered_table(omb):
+    for former, name in (("standards", "standards-catalogue"), ("goals", "goal-status"),
+                         ("reporting", "reporting-status")):
+        old = omb.get(f"/api/v1/{former}?limit=1000&format=csv").get_data(as_text=True)
+        assert old == omb.get(f"/api/v1/{name}?limit=1000&format=csv").get_data(as_text=True), former
+        assert old == omb.get(f"/download/{former}.csv").get_data(as_text=True) != ""
+
+
+def test_survey_scores_filters_work_on_the_question_table(omb, demo_db):
+    """`survey-scores` is one row per question (the download's table); the API's filters by agency and
+    service id still work on it, through the service names it carries."""
+    expected = query(demo_db, """
+        SELECT count(*) FROM survey_results r JOIN services s USING (service_id)
+        WHERE s.agency_id = 'dos-ca' AND r.fiscal_year = 2024 AND r.quarter = 2
+          AND r.driver = 'trust'""")[0][0]
+    assert expected > 0
+    body = omb.get("/api/v1/survey-scores?agency=dos-ca&fiscal_year=2024&quarter=2&driver=trust"
+                   "&limit=1000").get_json()
+    assert body["meta"]["total"] == expected
+    assert {r["service"] for r in body["data"]} == {"Passport Services"}  # data/services.csv, dos-ca
+    assert {"question_number", "question_text", "agree_pct"} <= set(body["data"][0])
+    by_service = omb.get("/api/v1/survey-scores?service=dos-ca&fiscal_year=2024&quarter=2&driver=trust"
+                         "&limit=1000").get_json()
+    assert by_service["meta"]["total"] == expected
+
+
+def test_every_declared_filter_and_column_is_in_its_table(demo_db):
+    """A parameter's column (or, for agency and service ids, the service it goes through) and each
+    documented column exist in the table, with the documented JSON type."""
+    json_type = {"string": pd.api.types.is_object_dtype, "integer": pd.api.types.is_integer_dtype,
+                 "number": pd.api.types.is_numeric_dtype}
+    with viewing(OMB):
+        for name, entry in TABLES.items():
+            frame = entry.frame(str(demo_db))
+            for param in entry.params:
+                if param.column in ("agency_id", "service_id"):
+                    assert {param.column, "service_id", "service"} & set(frame.columns), (name, param.name)
+                else:
+                    assert param.column in frame.columns, (name, param.name)
+            for column, kind in entry.columns.items():
+                assert column in frame.columns, (name, column)
+                dtype = frame[column].dtype
+                if frame[column].isna().all():
+                    continue  # an empty table (the demo has no GPRA indicators): no type to check
+                assert json_type[kind](dtype) or pd.api.types.is_string_dtype(dtype), (name, column, dtype)
+
+
+def _rows(text: str) -> list[list[str]]:
+    """CSV rows as text, a suppressed figure's label read as empty (`servicestat export` leaves it empty)."""
+    if not text.strip():
+        return []
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    label = suppressed_label()
+    body = [["" if v == label else v for v in row] for row in frame.to_numpy().tolist()]
+    return [list(frame.columns), *body]
+
+
+def _api_csv(client, name: str) -> list[list[str]]:
+    rows: list[list[str]] = []
+    offset, total = 0, None
+    while total is None or offset < total:
+        response = client.get(f"/api/v1/{name}?format=csv&limit=1000&offset={offset}")
+        assert response.status_code == 200, (name, response.get_data(as_text=True)[:200])
+        total = int(response.headers["X-Total-Count"])
+        page = _rows(response.get_data(as_text=True))
+        rows += page if not rows else page[1:]
+        offset += 1000
+    return rows
+
+
+def _cli_csv(name: str, db: Path, viewer, capsys) -> list[list[str]]:
+    capsys.readouterr()
+    with viewing(viewer):
+        assert cli(["export", name, "--db", str(db)]) == 0
+    return _rows(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("who", ["omb", "public"])
+def test_one_name_is_one_table_on_every_surface(omb, anonymous, demo_db, capsys, who):
+    """For every registered name: the download, the API's CSV (every page) and `servicestat export`
+    hold the same columns and rows, for OMB and for the public."""
+    client, viewer = (omb, OMB) if who == "omb" else (anonymous, PUBLIC)
+    for name in TABLES:
+        download = client.get(f"/download/{name}.csv")
+        assert download.status_code == 200, (name, download.get_data(as_text=True)[:200])
+        rows = _rows(download.get_data(as_text=True))
+        assert rows, name
+        assert _api_csv(client, name) == rows, name
+        assert _cli_csv(name, demo_db, viewer, capsys) == rows, name
+
+
+def test_public_tables_are_suppressed_on_every_surface(anonymous, demo_db, capsys):
+    """The public's survey scores hide small counts everywhere: none of n = 1..k-1 shows."""
+    from metrics.suppression import min_count
+
+    k = min_count()
+    small = query(demo_db, "SELECT count(*) FROM survey_results WHERE n BETWEEN 1 AND ?", [k - 1])[0][0]
+    assert small > 0, "the demo has small survey counts"
+    for rows in (_rows(anonymous.get("/download/survey-scores.csv").get_data(as_text=True)),
+                 _api_csv(anonymous, "survey-scores"), _cli_csv("survey-scores", demo_db, PUBLIC, capsys)):
+        n = rows[0].index("n")
+        shown = [int(float(r[n])) for r in rows[1:] if r[n] != ""]
+        assert shown and not [v for v in shown if 0 < v < k]
+
+
+def test_the_dashboard_reaches_unsuppressed_builders_only_through_the_registry():
+    """A table's builder that is not itself suppressed (no `metrics.cache.cached`) is suppressed by
+    `Table.frame` only: no dashboard module may import it and serve it around the registry."""
+    raw = {(t.build.__module__, t.build.__name__) for t in TABLES.values()
+           if not hasattr(t.build, "uncached")}
+    assert ("metrics.survey_scores", "survey_scores") in raw
+    root = Path(__file__).resolve().parents[1] / "dashboard"
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                imported = {(node.module, alias.name) for alias in node.names}
+                assert not imported & raw, (path.name, imported & raw)

@@ -114,15 +114,36 @@ def test_cli(wh: Path) -> None:
     assert bad.returncode == 2 and "is not a fiscal quarter" in bad.stderr
 
 
-def test_a_failed_archive_says_the_quarter_is_published(wh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*_args: object) -> Path:
+def test_a_failed_archive_leaves_the_state_unchanged(wh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publishing and archiving succeed or fail together: the move is not swapped in without its
+    archive, byte for byte, and the error names the table and the cause."""
+    before = hashlib.sha256(wh.read_bytes()).hexdigest()
+    tables = publish.archive.available
+
+    def broken(_db: object = None) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(publish.archive, "archive_quarter", broken)
-    with pytest.raises(
-        ArchiveError, match=r"FY2024 Q2 is published, but .*disk full.*servicestat archive 2024 2"
-    ):
+    monkeypatch.setattr(publish.archive, "available", lambda: {**tables(), "survey-trends": broken})
+    expected = (r"nothing was moved \(the warehouse is unchanged\): FY2024 Q2: table survey-trends"
+                r" could not be computed: OSError: disk full")
+    with pytest.raises(ArchiveError, match=expected):
         move(wh, "published", "va-vba", 2024, 2, by="omb")
+    assert hashlib.sha256(wh.read_bytes()).hexdigest() == before
     assert query(wh, "SELECT state FROM reporting_state WHERE service_id = 'va-vba' AND quarter = 2") == [
-        ("published",)
+        ("submitted",)
     ]
+    assert versions(wh) == []
+
+
+def test_an_unwritable_archive_fails_the_command_and_moves_nothing(wh: Path) -> None:
+    archive_root(wh).write_text("a file where the archive folder should be")
+    before = hashlib.sha256(wh.read_bytes()).hexdigest()
+    done = subprocess.run(
+        [sys.executable, "-m", "servicestat.cli", "report", "published", "va-vba", "2024", "2", "--by", "omb",
+         "--db", str(wh)], capture_output=True, text=True, timeout=300,
+    )
+    message = " ".join(done.stderr.split())
+    assert done.returncode == 1, done.stderr
+    assert "nothing was moved (the warehouse is unchanged)" in message
+    assert "could not be written to" in message and "w.duckdb.archive/FY2024-Q2" in message
+    assert hashlib.sha256(wh.read_bytes()).hexdigest() == before

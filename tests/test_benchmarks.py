@@ -14,14 +14,14 @@ from core.paths import DATA_DIR
 from ingest.benchmarks import BENCHMARKS_FILE, BenchmarkError, read_benchmarks, sync_benchmarks
 from ingest.warehouse import writer
 from metrics.db import reader
+from tests.conftest import reference
 
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO.parent / "shared" / "reference" / "acsi_benchmarks.csv"
 DECLARED = DATA_DIR / BENCHMARKS_FILE
 
 
 def _reference() -> list[dict[str, str]]:
-    with open(REFERENCE, newline="", encoding="utf-8") as fh:
+    with open(reference("acsi_benchmarks.csv"), newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 

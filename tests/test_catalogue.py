@@ -15,13 +15,13 @@ from core.paths import DATA_DIR
 from ingest.loader import load
 from metrics.benchmark_view import acsi_history, benchmark_gaps, benchmark_options, federal_index_by_year
 from metrics.catalogue import (
-    download_catalogue,
     metric_definitions,
     service_freshness,
     standards_catalogue,
     survey_questions,
 )
 from metrics.exports import available
+from metrics.registry import TABLES, download_catalogue
 from tests.conftest import query, write
 
 HEADER = ("service_id,channel,fiscal_year,quarter,question_text,driver,"
@@ -148,3 +148,15 @@ def test_download_catalogue_lists_every_export_with_exact_row_counts(small):
     assert (frame["description"].str.len() > 10).all()
     newest = query(small, "SELECT max(finished_at) FROM loads")[0][0]
     assert frame.loc["loads", "last_updated"] == pd.Timestamp(newest)
+
+
+def test_the_data_page_lists_the_registry(small):
+    """/data lists each registered table once, under its name, with the registry's one description."""
+    frame = download_catalogue(small).set_index("name")
+    assert list(frame.index) == sorted(TABLES)
+    for name, entry in TABLES.items():
+        assert frame.loc[name, "description"].startswith(entry.description), name
+    assert not set(frame.index) & {"standards", "goals", "reporting"}  # former API names: not listed twice
+    # `status` is quarters by default (its `grain` parameter), on the page as in the file.
+    quarters = TABLES["status"].frame(small)
+    assert frame.loc["status", "rows"] == len(quarters) and set(quarters["grain"]) <= {"quarter"}

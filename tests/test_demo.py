@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from core.paths import DATA_DIR
-from publish import demo
+from publish import demo, demo_survey
 from publish.demo import build_demo, generate
 
 SERVICES = sorted(pd.read_csv(DATA_DIR / "services.csv", dtype=str)["service_id"])
@@ -130,7 +130,7 @@ def test_survey_agree_shares_mostly_between_70_and_95_percent(con) -> None:
     shares = con.execute(
         "SELECT driver, sum(agree) / sum(n) AS share FROM survey_results"
         " GROUP BY service_id, fiscal_year, quarter, driver").fetchall()
-    assert {s[0] for s in shares} == set(demo.DRIVERS)
+    assert {s[0] for s in shares} == set(demo_survey.DRIVERS)
     in_range = sum(0.70 <= s <= 0.95 for _, s in shares) / len(shares)
     assert in_range >= 0.8
     medians = dict(con.execute(

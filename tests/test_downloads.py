@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from dashboard.downloads import _label_suppressed
+from dashboard.downloads import label_suppressed
 from metrics.access import OMB, PUBLIC, viewing
 from metrics.exports import available
 from metrics.suppression import suppressed_label
@@ -181,7 +181,7 @@ def test_downloads_are_scoped_to_the_viewer(demo_db):
 def test_suppressed_figures_read_the_label_in_text_formats():
     frame = pd.DataFrame({"service": ["a", "b"], "n": [pd.NA, 40], "share": [np.nan, 0.5],
                           "suppressed": [True, False]})
-    labelled = _label_suppressed(frame)
+    labelled = label_suppressed(frame)
     label = suppressed_label()
     assert labelled.loc[0, "n"] == label and labelled.loc[0, "share"] == label
     assert labelled.loc[0, "service"] == "a"

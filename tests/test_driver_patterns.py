@@ -17,9 +17,10 @@ import pytest
 import yaml
 
 from core.driver_patterns import PATTERNS_FILE, DriverRules, clean_text, install_classifier, parse, rules
+from tests.conftest import reference
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO.parent / "shared" / "reference" / "a11_cx_fy2021.csv"
+SAMPLE = "a11_cx_fy2021.csv"  # in ../shared/reference/
 LABELS = REPO / "tests" / "fixtures" / "a11_driver_labels.csv"
 DRIVERS = {"satisfaction", "trust", "effectiveness", "ease", "efficiency", "equity", "employee", "other"}
 # Splits by department (the file's organization abbreviation); each holds out several whole agencies.
@@ -39,7 +40,7 @@ def _items() -> set[tuple[str, int, str]]:
     """(agency, question number, text) for every real question of the sample."""
     r = rules()
     out = set()
-    with open(SAMPLE, newline="", encoding="utf-8") as fh:
+    with open(reference(SAMPLE), newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             for k in range(1, 12):
                 text = clean_text(row[f"attributes_q{k}_text"])

@@ -12,9 +12,10 @@ import pytest
 from ingest.kinds import detect
 from ingest.loader import load
 from metrics.goals import GOAL_COLUMNS, goal_status, gpra_status
+from tests.conftest import reference
 
 REPO = Path(__file__).resolve().parents[1]
-APR = REPO.parent / "shared" / "reference" / "gpra_apr_sample.csv"
+APR = "gpra_apr_sample.csv"  # in ../shared/reference/ (tests.conftest.reference)
 TENANT = "Tenant satisfaction with Government-owned and -leased space"
 LOYALTY = "Customer loyalty score (10-point scale)"
 LEASED = "Percent of leased revenue available after administering leasing program"
@@ -23,7 +24,7 @@ LEASED = "Percent of leased revenue available after administering leasing progra
 def _apr(tmp_path: Path, edit=None, name: str = "apr.csv") -> Path:
     """The sample as published, except (while the reader cannot take a header that starts with a
     digit, see the report) '2018 Strategic Objective' named 'Strategic Objective'."""
-    with open(APR, newline="", encoding="utf-8") as fh:
+    with open(reference(APR), newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         header, rows = list(reader.fieldnames or []), list(reader)
     if edit:
@@ -52,7 +53,9 @@ def apr_db(tmp_path: Path) -> Path:
     assert (result.kind, result.status, result.rows_read, result.rows_loaded) == (
         "gpra-apr", "loaded", 40, 40)
     assert any("names no agency" in w for w in result.warnings)
-    assert "4 indicator-year(s) have no Desired Direction: their status is 'no rule'" in result.warnings
+    # M3 has no direction in all four years; only 2017 (4) and 2018 (31) have an actual to judge.
+    assert ("2 indicator-year(s) have an actual but no Desired Direction: their status is 'no rule'"
+            in result.warnings)
     return db
 
 
@@ -78,8 +81,10 @@ def test_published_sample_figures(apr_db):
     assert _status(g, "Percent of vacant space in inventory", 2017) == "met"  # 0.029 <= 0.032, Decrease
     m3 = "Number of agencies using GSA\u2019s M3 Tools to assess readiness for shared services"
     assert _status(g, m3, 2018) == "no rule"  # blank direction: not guessed
+    assert _status(g, m3, 2019) == "no data"  # no actual and no direction: no data comes first
     assert _status(g, "Supplier satisfaction score (5-point scale)", 2015) == "no rule"  # no target
-    assert g.status.value_counts().to_dict() == {"not met": 16, "met": 9, "no data": 8, "no rule": 7}
+    # no rule: M3 2017-2018 and Supplier 2015-2017 (actuals, no target); no data: the 10 blank actuals
+    assert g.status.value_counts().to_dict() == {"not met": 16, "met": 9, "no data": 10, "no rule": 5}
     assert not g.synthetic.any()
 
 
@@ -137,14 +142,14 @@ def test_a_range_without_bounds_is_a_warning_and_no_rule(tmp_path):
 
 
 def test_detect_picks_gpra_from_the_columns():
-    with open(APR, newline="", encoding="utf-8") as fh:
+    with open(reference(APR), newline="", encoding="utf-8") as fh:
         header = next(csv.reader(fh))
     from ingest.readers import normalise_column
     assert detect({normalise_column(h) for h in header}).name == "gpra-apr"
 
 
 def test_the_sample_loads_as_published(tmp_path):
-    [result] = load([APR], db=tmp_path / "w.duckdb")
+    [result] = load([reference(APR)], db=tmp_path / "w.duckdb")
     assert (result.kind, result.status, result.rows_loaded) == ("gpra-apr", "loaded", 40)
 
 
@@ -167,6 +172,13 @@ def test_the_sample_loads_as_published(tmp_path):
     ((6, 31, None, None, ""), "no rule"),
     ((None, 3.59, None, None, "increase"), "no rule"),
     ((0.02, 0.01, 0, None, "range"), "no rule"),
+    # no actual is "no data" whatever the rule, even with no target, no bounds or no direction
+    ((None, None, None, None, None), "no data"),
+    ((6, None, None, None, None), "no data"),
+    ((None, None, None, None, "increase"), "no data"),
+    ((0.02, None, 0, None, "range"), "no data"),
+    # "no rule" only when there is an actual
+    ((None, 4, None, None, None), "no rule"),
     ((None, 0.01, 0, 0.02, "range"), "met"),
 ])
 def test_gpra_status(args, expected):

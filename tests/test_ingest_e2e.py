@@ -149,3 +149,21 @@ def test_kind_is_detected_from_columns(db: Path, name: str) -> None:
     [result] = load([INGEST / name], db=db)
     assert result.kind == {"events_good.csv": "service-events",
                            "observations.csv": "metric-observations"}[name]
+
+
+def test_survey_results_without_a_driver_column_are_classified_by_wording(db: Path, tmp_path: Path) -> None:
+    """`driver` is optional: the wording decides (data/driver_patterns.yaml). It used to be an internal
+    error, because the driver check named the absent column."""
+    path = tmp_path / "no_driver.csv"
+    path.write_text(
+        "service_id,channel,touchpoint,fiscal_year,quarter,question_text,count_1,count_2,count_3,count_4,count_5\n"
+        "dos-ca,phone,IVR,2024,1,I am satisfied with the service I received.,5,5,10,30,50\n"
+        "dos-ca,phone,IVR,2024,1,I trust the agency to keep its promise.,1,2,3,4,5\n",
+        encoding="utf-8",
+    )
+    [result] = load([path], db=db)
+    assert result.status == "loaded" and result.rows_loaded == 2, result.problems
+    assert sorted(query(db, "SELECT question_text, driver FROM survey_results")) == [
+        ("I am satisfied with the service I received.", "satisfaction"),
+        ("I trust the agency to keep its promise.", "trust"),
+    ]

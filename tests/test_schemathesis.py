@@ -22,11 +22,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from metrics.registry import TABLES
 from tests.web_support import demo_db, make_app, make_users, signed_in_client
 
 __all__ = ["demo_db"]
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 6  # per operation: 26 table operations now, against 9 before the registry
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -41,17 +42,22 @@ def schema_and_cookie(tmp_path_factory, demo_db: Path):
     return schema, f"servicestat_session={cookie.value}"
 
 
+#: Former table names answer with the same handler and declarations as the table's own name
+#: (tests/test_api.py compares them): generating cases for both would only double the run time.
+FORMER = {f"/api/v1/{alias}" for table in TABLES.values() for alias in table.aliases}
+
+
 def operations(schema) -> list:
     found = [result.ok() for result in schema.get_all_operations()]
     # Submissions write to the warehouse and need a token: covered by tests/test_submissions.py.
-    return [op for op in found if op.method.upper() == "GET"]
+    return [op for op in found if op.method.upper() == "GET" and op.path not in FORMER]
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_api_conforms_to_its_openapi_description(schema_and_cookie, mode):
     schema, cookie = schema_and_cookie
     ops = operations(schema)
-    assert len(ops) >= 9
+    assert {op.path for op in ops} == {f"/api/v1/{name}" for name in TABLES} | {"/api/v1/archive"}
     checks = CHECKS if mode is GenerationMode.POSITIVE else [not_a_server_error, negative_data_rejection]
     for operation in ops:
         if mode is GenerationMode.NEGATIVE and not len(operation.query):

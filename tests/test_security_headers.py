@@ -26,7 +26,8 @@ def dash_asset(client) -> str:
 
 
 URLS = ["/", "/signin", "/no-such-page", "/api/v1/", "/api/v1/agencies", "/api/v1/status?bad=1",
-        "/api/v1/openapi.json", "/uswds/css/uswds.min.css", "/uswds/js/uswds.min.js", "/_dash-layout"]
+        "/api/v1/openapi.json", "/uswds/css/uswds.min.css", "/uswds/js/uswds.min.js", "/_dash-layout",
+        "/_dash-component-suites/dash/../../../../etc/passwd"]
 
 
 @pytest.mark.parametrize("url", [*URLS, "dash-asset"])

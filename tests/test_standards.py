@@ -8,6 +8,7 @@ import math
 import shutil
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -16,7 +17,7 @@ from ingest.loader import load
 from ingest.rollup import refresh
 from metrics.exports import available
 from metrics.standards import standards_status, status_for, status_rule_text
-from tests.conftest import FIXTURES, REFERENCE, REPO, query
+from tests.conftest import FIXTURES, REPO, query, reference
 from tests.metrics_warehouse import DECL, EVENTS, OBSERVATIONS, build
 
 
@@ -190,7 +191,7 @@ def _fy19_observations(path: Path) -> Path:
         "Contact center calls answered within 2 minutes": ("calls_answered_within_standard", ""),
         "Overall Customer Satisfaction Score for Online Services (ForeSee)": ("satisfaction_index", "online"),
     }
-    with open(REFERENCE / "hisp_operational_fy19.csv", newline="") as fh:
+    with open(reference("hisp_operational_fy19.csv"), newline="") as fh:
         source = [r for r in csv.DictReader(fh) if r["metric"] in metric_of and r["fiscal_year"] == "2019"]
     with open(path, "w", newline="") as fh:
         out = csv.writer(fh)
@@ -231,7 +232,7 @@ def test_source_verdicts_agree_where_given(tmp_path: Path) -> None:
     db = tmp_path / "fy19.duckdb"
     load([_fy19_observations(tmp_path / "fy19.csv")], db=db)
     frame = standards_status(db, "quarter", data_dir=REPO / "data")
-    with open(REFERENCE / "hisp_operational_fy19.csv", newline="") as fh:
+    with open(reference("hisp_operational_fy19.csv"), newline="") as fh:
         verdicts = [r for r in csv.DictReader(fh) if r["standard_met_per_source"] in ("met", "exceeded")
                     and r["fiscal_year"] == "2019" and r["service_id"] in ("dos-ca", "ssa-oo")
                     and "expedited" not in r["metric"]]
@@ -256,13 +257,27 @@ def test_n_zero_from_events_is_insufficient_data(tmp_path: Path) -> None:
 
 
 def test_rollups_older_than_the_events_are_refused(tmp_path: Path) -> None:
+    """A warehouse whose rollups predate its newest events load (a refresh that never ran) is refused,
+    never reported from; a refresh makes it whole again."""
     from metrics.standards import RollupsOutOfDate
 
-    db = tmp_path / "w.duckdb"
-    assert load([EVENTS], db=db)[0].status == "loaded"
-    if query(db, "SELECT count(*) FROM service_daily")[0][0]:
-        pytest.skip("ingest already refreshes the rollups on load")
-    with pytest.raises(RollupsOutOfDate, match="ingest.rollup.refresh"):
+    june = tmp_path / "june.csv"
+    june.write_text("event_id,service_id,channel,received_at,completed_at,wait_minutes,outcome\n"
+                    "J01,dos-ca,phone,2024-06-03 09:00:00,,1.0,resolved_first_contact\n"
+                    "J02,dos-ca,phone,2024-06-04 09:00:00,,5.0,resolved_first_contact\n")
+    db = build(tmp_path / "w.duckdb", [EVENTS, june])
+    newest = query(db, "SELECT max(load_id) FROM loads")[0][0]
+    # Put the rollups back as they were before the June load: its two days gone, its id nowhere.
+    con = duckdb.connect(str(db))
+    try:
+        mixed = con.execute("SELECT count(*) FROM service_daily WHERE list_contains(load_ids, ?)"
+                            " AND len(load_ids) > 1", [newest]).fetchone()[0]
+        gone = con.execute("DELETE FROM service_daily WHERE load_ids = [?]", [newest]).fetchone()[0]
+    finally:
+        con.close()
+    assert (mixed, gone) == (0, 2)  # the June days were fed by the June load alone
+    with pytest.raises(RollupsOutOfDate, match=f"service-events load {newest}.*ingest.rollup.refresh"):
         standards_status(db, "quarter", data_dir=DECL)
     refresh(db, data_dir=DECL)
-    assert len(standards_status(db, "quarter", data_dir=DECL)) > 0
+    june_calls = rows(db, "month", "t-calls-2-minutes")["2024-06"]
+    assert (june_calls["n"], june_calls["within"]) == (2, 1)  # 1.0 within 2 minutes, 5.0 not

@@ -38,6 +38,40 @@ def test_agree_share_interval_mean_and_response_rate(wh: Path) -> None:
     assert c["synthetic"] is False or c["synthetic"] == 0
 
 
+def test_mean_interval_and_published_mean(wh: Path) -> None:
+    c = cell(wh, "dos-ca", "phone", "FY2024 Q1", "satisfaction")
+    # Counts 5, 5, 10, 30, 50: sum of squares 5 + 20 + 90 + 480 + 1250 = 1845; sample variance
+    # (1845 - 100 * 4.15^2) / 99 = 1.239899; se = sqrt(1.239899 / 100) = 0.111351; 1.96 se = 0.218244.
+    assert (c["mean_ci_low"], c["mean_ci_high"]) == pytest.approx((3.931756, 4.368244), abs=1e-5)
+    assert c["published_mean"] == pytest.approx(4.15)
+    # Two touchpoints pooled: IVR 4.43 on 100 answers, web callback 3.60 on 10: (443 + 36) / 110.
+    pooled = cell(wh, "dos-ca", "phone", "FY2024 Q2", "satisfaction")
+    assert pooled["published_mean"] == pytest.approx(479 / 110)
+    # No answer counts, only a published mean: that mean, and no interval.
+    osha = cell(wh, "dol-osha", "mail", "FY2024 Q1", "satisfaction")
+    assert osha["published_mean"] == pytest.approx(4.1) and math.isnan(osha["mean_ci_low"])
+
+
+def test_real_va_health_email_trust_matches_performance_gov(tmp_path: Path) -> None:
+    """VA Veterans Health Administration, FY2021 Q2, email, trust: the published A-11 file gives
+    counts 3798 / 5267 / 22026 / 80315 / 209573 (n 320,979, 90.31 % agree) and a mean of 4.52."""
+    from ingest.loader import load
+    from tests.conftest import reference
+
+    db = tmp_path / "real.duckdb"
+    load([reference("a11_cx_fy2021.csv")], db=db)
+    frame = driver_scores(db, "quarter")
+    row = frame[(frame["service_id"] == "va-vha") & (frame["channel"] == "email")
+                & (frame["period"] == "FY2021 Q2") & (frame["driver"] == "trust")].iloc[0]
+    assert (row["n"], row["agree"]) == (320_979, 289_888)
+    assert round(row["agree_share"] * 100, 2) == 90.31
+    assert row["published_mean"] == pytest.approx(4.52)
+    points = 3798 + 2 * 5267 + 3 * 22026 + 4 * 80315 + 5 * 209573
+    assert row["mean"] == pytest.approx(points / 320_979) and round(row["mean"], 2) == 4.52
+    assert row["mean_ci_low"] < row["mean"] < row["mean_ci_high"]
+    assert row["mean_ci_high"] - row["mean_ci_low"] == pytest.approx(0.00548, abs=5e-5)
+
+
 def test_touchpoints_pooled_and_change_not_significant(wh: Path) -> None:
     c = cell(wh, "dos-ca", "phone", "FY2024 Q2", "satisfaction")
     # IVR 2,3,5,30,60 plus web callback 1,1,2,3,3: agree 96 of 110; points (2+6+15+120+300) + 36 = 479.

@@ -8,6 +8,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from core.fiscal import quarter_bounds
@@ -279,4 +280,85 @@ def test_a_warehouse_from_before_the_workflow(wh: Path) -> None:
     assert frame.empty and len(reporting_history(wh)) == 0
     with viewing(PUBLIC):
         assert reader(wh).df("SELECT count(*) AS n FROM survey_results")["n"][0] == 0
-        assert reporting_status(wh).empty
+        assert reporting_status(wh, date(2024, 4, 1)).empty
+
+
+# --- the reporting obligation and the day compliance is judged on --------------------------------
+
+
+def _obligation(tmp_path: Path, first: str, services: dict[str, str]) -> Path:
+    """A data folder whose publication.yaml declares this obligation (the rest as shipped)."""
+    import yaml
+
+    from core.paths import DATA_DIR
+
+    doc = yaml.safe_load((DATA_DIR / "publication.yaml").read_text())
+    doc["reporting"] = {"first_quarter": first, "services": services}
+    folder = tmp_path / "decl"
+    folder.mkdir()
+    (folder / "publication.yaml").write_text(yaml.safe_dump(doc))
+    return folder
+
+
+def test_overdue_only_for_quarters_owed_and_past_their_deadline(wh: Path, tmp_path: Path) -> None:
+    """Reports are owed from FY2024 Q2 (va-vba from FY2024 Q1). FY2024 Q1 is due 14 Feb 2024,
+    Q2 (ends 31 Mar) is due 15 May 2024. dos-ca Q1 was published from the public record."""
+    from core.publication import PUBLIC_RECORD
+
+    decl = _obligation(tmp_path, "FY2024 Q2", {"va-vba": "FY2024 Q1"})
+    move_many(
+        wh,
+        [
+            Move("submitted", "dos-ca", 2024, 1, "performance.gov", PUBLIC_RECORD + "performance.gov"),
+            Move("published", "dos-ca", 2024, 1, "performance.gov", PUBLIC_RECORD + "performance.gov"),
+            Move("draft", "usda-fsa", 2024, 2, "d"),
+        ],
+        archive=False,
+    )
+
+    def status(day: date) -> dict[tuple[str, str], tuple[str, str]]:
+        frame = reporting_status(wh, day, data_dir=decl)
+        return {(r.service_id, r.period): (r.compliance, r.submission) for r in frame.itertuples()}
+
+    on = status(date(2024, 2, 14))  # Q1's deadline day: not yet overdue
+    assert on[("dos-ca", "FY2024 Q1")] == ("published", "public record")
+    assert on[("va-vba", "FY2024 Q1")] == ("due", "not submitted")
+    assert on[("usda-fsa", "FY2024 Q1")] == ("no obligation", "not submitted")
+    assert on[("usda-fsa", "FY2024 Q2")][0] == "open"
+    after = status(date(2024, 2, 15))
+    assert after[("va-vba", "FY2024 Q1")][0] == "overdue"
+    assert after[("usda-fsa", "FY2024 Q1")][0] == "no obligation"  # before its obligation: never a warning
+    assert status(date(2024, 5, 15))[("usda-fsa", "FY2024 Q2")][0] == "due"  # a draft is not a submission
+    last = status(date(2024, 5, 16))
+    assert last[("usda-fsa", "FY2024 Q2")][0] == "overdue" and last[("dos-ca", "FY2024 Q2")][0] == "overdue"
+    assert last[("dos-ca", "FY2024 Q1")] == ("published", "public record")
+    # the public sees the same compliance (the public-record mark is not the private reason text)
+    with viewing(PUBLIC):
+        public = reporting_status(wh, date(2024, 5, 16), data_dir=decl)
+        row = public.set_index(["service_id", "period"]).loc[("dos-ca", "FY2024 Q1")]
+        assert (row["compliance"], row["submission"]) == ("published", "public record")
+        assert pd.isna(row["on_time"]) and pd.isna(row["reason"])
+
+
+def test_as_of_is_required_and_keys_the_cache(wh: Path) -> None:
+    move(wh, "draft", "usda-fsa", 2024, 1, by="d", archive=False)
+    with pytest.raises(TypeError):
+        reporting_status(wh)  # type: ignore[call-arg]
+    day = reporting_status(wh, date(2024, 2, 14)).set_index(["service_id", "period"])
+    next_day = reporting_status(wh, date(2024, 2, 15)).set_index(["service_id", "period"])
+    assert day.loc[("usda-fsa", "FY2024 Q1"), "compliance"] == "due"
+    assert next_day.loc[("usda-fsa", "FY2024 Q1"), "compliance"] == "overdue"
+
+
+def test_the_obligation_is_declared_data(tmp_path: Path) -> None:
+    from core.publication import WorkflowError, obligation
+
+    assert obligation().first_quarter == (2021, 1)
+    decl = _obligation(tmp_path, "FY2023 Q3", {"va-vba": "fy2022 q1"})
+    owed = obligation(decl)
+    assert (owed.start("va-vba"), owed.start("dos-ca")) == ((2022, 1), (2023, 3))
+    (decl / "publication.yaml").write_text(
+        (decl / "publication.yaml").read_text().replace("FY2023 Q3", "2023 Q5")
+    )
+    with pytest.raises(WorkflowError, match=r"reporting.first_quarter: '2023 Q5' is not a fiscal quarter"):
+        obligation(decl)

@@ -10,39 +10,36 @@ from __future__ import annotations
 from typing import Any
 
 import dash
+import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard.components import (
-    PALETTE,
-    FilterSpec,
+from dashboard.charts import PALETTE, chart_block, figure_layout
+from dashboard.components import current_db
+from dashboard.filters import FilterSpec, filter_form, read_filters, select_control
+from dashboard.formatting import fmt_date, fmt_number, fmt_percent, fmt_percent1, last_updated_text
+from dashboard.notices import (
     any_synthetic,
-    chart_block,
-    current_db,
     empty_state,
-    figure_layout,
-    filter_form,
-    fmt_date,
-    fmt_number,
-    fmt_percent,
-    fmt_percent1,
-    last_updated_text,
     link_list,
     no_such_page,
     no_warehouse_page,
     notices_alert,
     page_intro,
-    read_filters,
-    select_control,
     status_badge,
-    usa_table,
 )
-from dashboard.views import period_options, standard_trend_block, standards_table_block
-from metrics.channels import agency_channels
+from dashboard.survey_blocks import channel_drivers_block, driver_trend_block
+from dashboard.tables import usa_table
+from dashboard.views import grain_of, period_options, standard_trend_block, standards_table_block
+from metrics.access import current_viewer
+from metrics.channels import agency_channels, channel_labels
 from metrics.db import WarehouseMissing
 from metrics.directory import agencies, services
+from metrics.holdings import holdings
+from metrics.providers import provider_scores
 from metrics.scorecard import goal_progress, initiative_milestones
 from metrics.standards import standards_status
+from metrics.survey import driver_scores
 
 
 def _agency_row(agency_id: str | None) -> dict | None:
@@ -174,6 +171,84 @@ def _initiatives_block(db: str, service_ids: set[str]) -> Any:
                        figure=None, table=table, last_updated=None)
 
 
+def _survey_frames(db: str | None, service_ids: set[str]) -> dict[str, pd.DataFrame]:
+    """The agency's services' driver scores per grain, by channel and pooled ("all") in one frame."""
+    frames = {}
+    for grain in ("quarter", "year"):
+        both = pd.concat([driver_scores(db, grain, by_channel=True),
+                          driver_scores(db, grain, by_channel=False)], ignore_index=True)
+        frames[grain] = both[both["service_id"].isin(service_ids)]
+    return frames
+
+
+def _periods(*frames: pd.DataFrame) -> pd.DataFrame:
+    """period and period_start of every row of the frames, once each (for period_options)."""
+    parts = [f[["period", "period_start"]] for f in frames if len(f)]
+    if not parts:
+        return pd.DataFrame({"period": pd.Series(dtype=object),
+                             "period_start": pd.Series(dtype="datetime64[s]")})
+    out = pd.concat(parts, ignore_index=True).drop_duplicates("period")
+    return out.assign(period_start=pd.to_datetime(out["period_start"]))
+
+
+def _survey_blocks(surveys: dict[str, pd.DataFrame], svc: pd.DataFrame, period: str) -> list[Any]:
+    """Per service of the agency: its drivers by channel in the period (with the mean), then its trust
+    every quarter by channel."""
+    labels = channel_labels()
+    grain = grain_of(period)
+    blocks: list[Any] = []
+    for service in svc.sort_values("name").itertuples():
+        mine = surveys["quarter"][surveys["quarter"]["service_id"] == service.service_id]
+        rows = surveys[grain][(surveys[grain]["service_id"] == service.service_id)
+                              & (surveys[grain]["period"] == period)]
+        if rows.empty and mine.empty:
+            continue
+        blocks.append(channel_drivers_block(
+            rows, block_id=f"agency-survey-{service.service_id}",
+            title=f"Survey results: {service.name}, {period}", period=period, scope=service.name,
+            labels=labels, empty_message=f"No survey answers for {service.name} in {period}.",
+            notes=[html.P(["Each period of this service, with its response rate and benchmark: ", html.A(
+                service.name, href=f"/service/{service.service_id}", className="usa-link"), "."],
+                className="font-sans-xs")]))
+        blocks.append(driver_trend_block(
+            mine, block_id=f"agency-trust-trend-{service.service_id}", driver="trust", name=service.name,
+            labels=labels, empty_message=f"No trust survey answers for {service.name}."))
+    if not blocks:
+        blocks.append(empty_state(f"No survey answers from this agency's services for {period}."))
+    return blocks
+
+
+def _provider_blocks(db: str | None, agency_id: str) -> list[Any]:
+    """Trust every quarter per A-11 service provider, its services pooled: the series that carries on
+    when A-11 renames, splits or merges the services. Only where a provider pools several services
+    (with one, its series is the service's, shown above)."""
+    rows = provider_scores(db)
+    rows = rows[rows["agency_id"] == agency_id]
+    pooled = rows[rows["services"].str.contains(",", regex=False)]
+    blocks = []
+    providers = pooled[["provider_id", "provider"]].drop_duplicates()
+    for provider_id, provider in providers.itertuples(index=False):
+        blocks.append(driver_trend_block(
+            rows[rows["provider_id"] == provider_id], block_id=f"agency-provider-trend-{provider_id}",
+            driver="trust", name=f"{provider} (its services pooled)", labels=channel_labels(),
+            empty_message="No trust survey answers from this provider.",
+            definition="Trust agree share each fiscal quarter for the A-11 service provider, with the answer "
+            "counts of all its services pooled (data/services.csv names each service's provider), by "
+            "channel and all channels: the provider's series carries on where its services were renamed, "
+            "split or merged. The table gives each point's interval, n and mean."))
+    return blocks
+
+
+def _no_standards_text(db: str | None) -> str:
+    """Why the agency page has no standards: nothing loaded to judge them, or nothing visible yet."""
+    if not holdings(db).operations:
+        return ("No standards of this agency are judged: standards are judged from transactions or reported "
+                "figures, and the warehouse holds none. Its survey results are above.")
+    if current_viewer().role == "public":
+        return "No standards of this agency have published figures yet."
+    return "No standards of this agency have figures in the warehouse yet."
+
+
 def build_layout(db: str | None, agency_id: str | None, query: dict[str, Any]) -> html.Div:
     """The page for one agency and one set of query parameters."""
     agency = _agency_row(agency_id)
@@ -186,7 +261,8 @@ def build_layout(db: str | None, agency_id: str | None, query: dict[str, Any]) -
     year = standards_status(db, "year")
     quarter = quarter[quarter["agency_id"] == agency_id]
     year = year[year["agency_id"] == agency_id]
-    periods = period_options(quarter, year)
+    surveys = _survey_frames(db, set(svc["service_id"]))
+    periods = period_options(_periods(quarter, surveys["quarter"]), _periods(year, surveys["year"]))
     standards = quarter.drop_duplicates("standard_id").sort_values("standard")
     default_period = next((v for v, _ in periods if " Q" in v), periods[0][0] if periods else "")
     spec = {"period": FilterSpec("Period", default_period, [v for v, _ in periods]),
@@ -194,33 +270,48 @@ def build_layout(db: str | None, agency_id: str | None, query: dict[str, Any]) -
                                    standards["standard_id"].tolist())}
     values, notices = read_filters(query, spec)
     period, standard_id = values["period"], values["standard"]
-    grain = "quarter" if " Q" in period else "year"
+    grain = grain_of(period)
     status = quarter if grain == "quarter" else year
     children: list[Any] = page_intro(
-        name, show_synthetic_notice=any_synthetic(quarter, year),
+        name, show_synthetic_notice=any_synthetic(quarter, year, surveys["quarter"]),
         lead=f"{agency['department']}: {len(svc)} High Impact Service Provider "
              f"service{'s' if len(svc) != 1 else ''} — " + ", ".join(svc["name"]) + ".")
     if periods:
-        children.append(filter_form(f"/agency/{agency_id}", [
-            select_control("period", "Period", periods, period),
-            select_control("standard", "Standard (trend chart)",
-                           list(zip(standards["standard_id"], standards["standard"], strict=True)),
-                           standard_id),
-        ]))
+        controls = [select_control("period", "Period", periods, period)]
+        if len(standards):
+            controls.append(select_control(
+                "standard", "Standard (trend chart)",
+                list(zip(standards["standard_id"], standards["standard"], strict=True)), standard_id))
+        children.append(filter_form(f"/agency/{agency_id}", controls))
     if notices:
         children.append(notices_alert(notices))
     if not periods:
-        children.append(empty_state("No standards of this agency have figures in the warehouse yet."))
+        children.append(empty_state(_no_figures_text(db)))
     else:
-        children += [
-            standards_table_block(status, block_id="agency-standards", period=period, show_service=True),
-            standard_trend_block(status, block_id="agency-trend", standard_id=standard_id),
-            _channels_block(db, agency_id, period, grain),
-        ]
+        survey = [*_survey_blocks(surveys, svc, period), *_provider_blocks(db, agency_id)]
+        if len(standards):  # standards first, as the agency is judged on them
+            children += [
+                standards_table_block(status, block_id="agency-standards", period=period, show_service=True),
+                standard_trend_block(status, block_id="agency-trend", standard_id=standard_id),
+                _channels_block(db, agency_id, period, grain),
+                *survey,
+            ]
+        else:
+            children += [*survey, empty_state(_no_standards_text(db))]
     children += [_goals_block(db, agency), _initiatives_block(db, set(svc["service_id"]))]
     children += [html.H2("Services"),
                  link_list(list(zip(svc["name"], "/service/" + svc["service_id"], strict=True)))]
     return html.Div(className="line-height-sans-5", children=children)
+
+
+def _no_figures_text(db: str | None) -> str:
+    """The agency has nothing to show this viewer: say whether nothing is loaded or nothing published."""
+    held = holdings(db)
+    if not held.anything:
+        return "No figures yet: no survey results, transactions or reported figures have been loaded."
+    if current_viewer().role == "public":
+        return "No published figures for this agency yet: its quarters appear here once OMB publishes them."
+    return "No survey results or standards figures of this agency are in the warehouse yet."
 
 
 def layout(agency_id: str | None = None, **query: Any) -> html.Div:

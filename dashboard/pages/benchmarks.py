@@ -12,28 +12,18 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard.components import (
+from dashboard.charts import (
     PALETTE,
     SERIES_COLOURS,
     SERIES_DASHES,
     SERIES_SYMBOLS,
-    FilterSpec,
-    any_synthetic,
     chart_block,
-    empty_state,
     figure_layout,
-    filter_form,
-    fmt_decimal,
-    fmt_number,
-    fmt_signed,
-    is_missing,
-    last_updated_text,
-    notices_alert,
-    page_intro,
-    read_filters,
-    select_control,
-    usa_table,
 )
+from dashboard.filters import FilterSpec, filter_form, read_filters, select_control
+from dashboard.formatting import fmt_decimal, fmt_number, fmt_signed, is_missing, last_updated_text
+from dashboard.notices import any_synthetic, empty_state, notices_alert, page_intro
+from dashboard.tables import usa_table
 from metrics.benchmark_view import (
     acsi_history,
     benchmark_gaps,
@@ -42,6 +32,7 @@ from metrics.benchmark_view import (
     federal_index_by_year,
 )
 from metrics.db import WarehouseMissing
+from metrics.holdings import holdings
 
 PATH = "/benchmarks"
 TITLE = "Federal services against private-sector benchmarks"
@@ -228,14 +219,21 @@ def gap_block(db: str | None, year: str, agency_id: str | None, benchmark: str) 
     frame["benchmark_label"] = frame["industry"].fillna("") if benchmark == "industry" else label
     charted = frame[frame[gap_column].notna()]
     missing = len(frame) - len(charted)
-    empty = f"No service has survey results for FY{year} in this selection." if frame.empty else None
+    fy = f"FY{year}" if year else ""  # no year at all: no fiscal year has survey results to offer
+    empty = None
+    if frame.empty:
+        empty = (f"No service has survey results for {fy} in this selection." if year else
+                 "No fiscal year has satisfaction answers to compare yet" + (
+                     ": survey results have been loaded but none are published." if holdings(db).survey
+                     else ": no survey results have been loaded."))
     # No score of this benchmark for the year: no chart, but the services' figures are still a table.
     no_gap = None if empty or len(charted) else (
         f"No gap to chart: there is no {label} score for FY{year} to compare the {len(frame)} services' "
         "index with (a neighbouring year's score is never used). The table lists each service's index and "
         "the other benchmarks.")
     numbers = usa_table(
-        frame, caption=f"Satisfaction index and gaps to ACSI per service, FY{year}",
+        frame, caption=f"Satisfaction index and gaps to ACSI per service, {fy}" if year
+        else "Satisfaction index and gaps to ACSI per service",
         columns=[("service", "Service"), ("agency", "Agency"), ("n", "Answers (n)"),
                  ("service_index", "Satisfaction index"), ("acsi_federal", "ACSI federal"),
                  ("gap_federal", "Gap to federal"), ("industry", "Nearest industry"),
@@ -251,7 +249,7 @@ def gap_block(db: str | None, year: str, agency_id: str | None, benchmark: str) 
     return chart_block(
         block_id="benchmarks-gap",
         height_px=gap_height(len(charted)),
-        title=f"Gap per service, FY{year}: against {label}",
+        title=f"Gap per service, {fy}: against {label}" if year else f"Gap per service: against {label}",
         summary=(f"Table of each service's satisfaction index and ACSI scores in FY{year}; no {label} score "
                  "that year." if no_gap else "" if empty else gap_summary(charted, gap_column, label, year,
                                                                            missing)),

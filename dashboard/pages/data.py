@@ -1,8 +1,8 @@
 """Data downloads (``/data``): every table the site shows, as CSV, JSON or Parquet.
 
-The list is the registry of exports (``metrics.exports``) described by ``metrics.catalogue``; the
-files come from ``dashboard.downloads`` (``/download/<name>.<format>``) through the same metrics
-functions as the pages, so a download holds what the viewer may see and nothing more.
+The list is the table registry (``metrics.registry.download_catalogue``); the files come from
+``dashboard.downloads`` (``/download/<name>.<format>``) through the same metrics functions as the
+pages, so a download holds what the viewer may see and nothing more.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from dashboard.components import (
     usa_table,
 )
 from dashboard.downloads import FORMATS, download_path, file_name
-from metrics.catalogue import download_catalogue
 from metrics.db import WarehouseMissing
+from metrics.registry import download_catalogue
 from metrics.suppression import suppressed_label
 
 TITLE = "Data downloads"

@@ -16,21 +16,21 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard.components import (
-    NO_WAREHOUSE_TEXT,
+from dashboard.charts import (
     PALETTE,
     SERIES_COLOURS,
     SERIES_DASHES,
     SERIES_SYMBOLS,
-    FilterSpec,
-    any_synthetic,
     chart_block,
-    current_db,
-    empty_state,
     figure_layout,
-    filter_form,
+    summary_tile,
+)
+from dashboard.components import current_db
+from dashboard.filters import FilterSpec, filter_form, read_filters, select_control
+from dashboard.formatting import (
     fmt_decimal,
     fmt_interval,
+    fmt_mean,
     fmt_number,
     fmt_percent,
     fmt_percent1,
@@ -38,18 +38,17 @@ from dashboard.components import (
     fmt_signed,
     is_missing,
     last_updated_text,
-    notices_alert,
-    page_intro,
-    read_filters,
-    select_control,
-    summary_tile,
-    usa_table,
 )
+from dashboard.notices import NO_WAREHOUSE_TEXT, any_synthetic, empty_state, notices_alert, page_intro
+from dashboard.survey_blocks import DRIVERS, a11_drivers, drivers_block, fmt_p
+from dashboard.tables import usa_table
+from metrics.access import current_viewer
 from metrics.benchmark_view import federal_index_by_year
 from metrics.channels import government_channels
 from metrics.db import WarehouseMissing
+from metrics.holdings import holdings
 from metrics.overview import quarter_headlines, significant_movers
-from metrics.scorecard import driver_scorecard, standards_scorecard
+from metrics.scorecard import driver_scorecard, government_drivers, standards_scorecard
 
 dash.register_page(
     __name__,
@@ -61,20 +60,31 @@ dash.register_page(
 )
 
 PATH = "/"
-DRIVERS = ("trust", "satisfaction", "effectiveness", "ease", "efficiency", "equity", "employee")
 #: The trust-by-channel chart keeps the ids of the first example chart (tests/browser/test_shell.py).
 CHANNEL_BLOCK = "home-channels"
 HEATMAP_SCALE = [[0.0, "#f1f7fc"], [1.0, "#5d9fd1"]]
+
+
+def _change(change: object, significant: object, p: object, prev: str) -> str:
+    if is_missing(change):
+        return "No figure for the previous quarter"
+    sig = "a significant change" if bool(significant) else "not a significant change"
+    return f"{fmt_points(change)} {prev}, {sig} ({fmt_p(p)})"
+
+
+def _trust_tile(h: pd.Series, prev: str, mean: object = None) -> html.Div:
+    mean_text = f" Mean answer {fmt_mean(mean)} of 5." if not is_missing(mean) else ""
+    return summary_tile(
+        title="Trust", tile_id="tile-trust", value=fmt_percent1(h["trust_share"]),
+        detail=f"of {fmt_number(h['n'])} survey answers agreed they trust the agency; 95% interval "
+               f"{fmt_interval(h['trust_ci_low'], h['trust_ci_high'], 1)}.{mean_text}",
+        change=_change(h["change_trust"], h["significant_trust"], h["p_value_trust"], prev))
 
 
 def _tiles(h: pd.Series) -> html.Div:
     prev = f"on the previous quarter ({_prev_label(h['period'])})"
     met_change = (f"{fmt_points(h['change_share_met'])} {prev}" if not is_missing(h["change_share_met"])
                   else "No figure for the previous quarter")
-    trust_change = "No figure for the previous quarter"
-    if not is_missing(h["change_trust"]):
-        sig = "a significant change" if bool(h["significant_trust"]) else "not a significant change"
-        trust_change = f"{fmt_points(h['change_trust'])} {prev}, {sig} (p = {h['p_value_trust']:.3f})"
     off_change = "No figure for the previous quarter"
     if not is_missing(h["change_services_off_track"]):
         off_change = f"{fmt_signed(h['change_services_off_track'], 0)} services {prev}"
@@ -85,12 +95,7 @@ def _tiles(h: pd.Series) -> html.Div:
             detail=f"{fmt_number(h['standards_met'])} of {fmt_number(h['standards_judged'])} standards "
                    f"judged were on track in {h['period']}.",
             change=met_change),
-        summary_tile(
-            title="Trust", tile_id="tile-trust",
-            value=fmt_percent1(h["trust_share"]),
-            detail=f"of {fmt_number(h['n'])} survey answers agreed they trust the agency; 95% interval "
-                   f"{fmt_interval(h['trust_ci_low'], h['trust_ci_high'])}.",
-            change=trust_change),
+        _trust_tile(h, prev),
         summary_tile(
             title="Services off track", tile_id="tile-off-track",
             value=fmt_number(h["services_off_track"]),
@@ -98,6 +103,31 @@ def _tiles(h: pd.Series) -> html.Div:
                    f"track in {h['period']}.",
             change=off_change),
     ])
+
+
+def _survey_tiles(h: pd.Series, drivers: pd.DataFrame) -> html.Div:
+    """Headlines when no standard is judged in the quarter: trust, satisfaction and the services
+    surveyed, all from the A-11 survey answers."""
+    prev = f"on the previous quarter ({_prev_label(h['period'])})"
+    by = drivers.set_index("driver")
+    trust_mean = by.loc["trust", "mean"] if "trust" in by.index else None
+    tiles = [_trust_tile(h, prev, trust_mean)]
+    if "satisfaction" in by.index:
+        sat = by.loc["satisfaction"]
+        tiles.append(summary_tile(
+            title="Satisfaction", tile_id="tile-satisfaction", value=fmt_percent1(sat["agree_share"]),
+            detail=f"of {fmt_number(sat['n'])} survey answers agreed they were satisfied with the service; "
+                   f"95% interval {fmt_interval(sat['agree_ci_low'], sat['agree_ci_high'], 1)}. Mean answer "
+                   f"{fmt_mean(sat['mean'])} of 5.",
+            change=_change(sat["change_prev"], sat["significant_prev"], sat["p_value_prev"], prev)))
+    surveyed = int(drivers["services"].max()) if len(drivers) else 0
+    tiles.append(summary_tile(
+        title="Services surveyed", tile_id="tile-services-surveyed", value=fmt_number(surveyed),
+        detail=f"services reported A-11 survey answers for {h['period']}. No service standard was judged "
+               "this quarter, so the headlines are the survey's.",
+        change=None))
+    return html.Div(className="grid-row grid-gap-2 card-group-tiles", **{"data-testid": "tiles"},
+                    children=tiles)
 
 
 def _prev_label(period: str) -> str:
@@ -187,7 +217,7 @@ def _standards_heatmap(db: str, fiscal_year: int) -> Any:
     if frame.empty:
         return chart_block(block_id="home-standards", title=title, summary="", definition=definition,
                            figure=None, table=None, last_updated=None,
-                           empty_message=f"No standards judged in FY{fiscal_year}.")
+                           empty_message=_no_standards_text(db, fiscal_year))
     periods = sorted(set(frame["period"]))
     wide = frame.pivot_table(index="agency", columns="period", values="share_met", aggfunc="first")
     text = frame.assign(label=[f"{m} of {j}" for m, j in zip(frame["met"], frame["judged"], strict=True)]
@@ -319,7 +349,7 @@ def build_layout(db: str | None, query: dict[str, Any]) -> html.Div:
     children: list[Any] = [*page_intro("Government-wide overview",
                                        show_synthetic_notice=any_synthetic(headlines), lead=intro_lead)]
     if not periods:
-        children.append(empty_state("No figures yet: no standards or surveys have been loaded."))
+        children.append(empty_state(_nothing_text(db)))
         return html.Div(className="line-height-sans-5", children=children)
     children.append(filter_form(PATH, [
         select_control("quarter", "Fiscal quarter", periods, period),
@@ -330,11 +360,18 @@ def build_layout(db: str | None, query: dict[str, Any]) -> html.Div:
         children.append(notices_alert(notices))
     row = headlines[headlines["period"] == period].iloc[0]
     fiscal_year = int(period[2:6])
+    drivers = government_drivers(db, "quarter")
+    drivers = a11_drivers(drivers[drivers["period"] == period])
+    judged = not is_missing(row["standards_judged"]) and row["standards_judged"] > 0
     children += [
         html.H2(f"Headlines, {period}", className="margin-top-4"),
-        _tiles(row),
+        _tiles(row) if judged else _survey_tiles(row, drivers),
         html.P(f"Last updated: {last_updated_text(headlines[headlines['period'] == period]) or 'not known'}",
                className="font-sans-xs text-base-dark"),
+        drivers_block(drivers, block_id="home-survey-drivers", period=period,
+                      title=f"Survey drivers, all services, {period}",
+                      scope="all services and channels pooled",
+                      empty_message=f"No survey answers for {period}."),
         _channel_block(db, period),
         _driver_heatmap(db, fiscal_year),
         _standards_heatmap(db, fiscal_year),
@@ -347,6 +384,25 @@ def build_layout(db: str | None, query: dict[str, Any]) -> html.Div:
             for aid, name in _agency_links(db)]),
     ]
     return html.Div(className="line-height-sans-5", children=children)
+
+
+def _nothing_text(db: str | None) -> str:
+    """The notice when the viewer has no quarter to see: nothing loaded, or nothing published yet."""
+    held = holdings(db)
+    if not held.anything:
+        return "No figures yet: no survey results, transactions or reported figures have been loaded."
+    if current_viewer().role == "public":
+        return ("No published figures yet: figures have been loaded, and appear here once OMB publishes "
+                "their quarter (see Reporting).")
+    return "No figures of the services you may see have been loaded yet."
+
+
+def _no_standards_text(db: str, fiscal_year: int) -> str:
+    """Why no standard is judged in the year: nothing to judge them from, or none visible."""
+    if not holdings(db).operations:
+        return (f"No standards judged in FY{fiscal_year}: standards are judged from transactions or reported "
+                "figures, and the warehouse holds none. The survey results are above.")
+    return f"No standards judged in FY{fiscal_year}."
 
 
 def _agency_links(db: str) -> list[tuple[str, str]]:

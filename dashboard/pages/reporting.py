@@ -27,7 +27,7 @@ from dashboard.components import (
     usa_table,
 )
 from metrics.db import WarehouseMissing
-from metrics.reporting import COMPLIANCE, compliance_rule_text, reporting_status
+from metrics.reporting import COMPLIANCE, compliance_rule_text, reporting_status, today
 
 dash.register_page(
     __name__,
@@ -40,7 +40,7 @@ dash.register_page(
 
 #: An icon beside each category's word, so the status never rests on colour (there is none here).
 ICONS = {"published": "✔", "awaiting review": "⧗", "change requested": "↺", "not reported": "✖",
-         "overdue": "⚠", "due": "…", "open": "○"}
+         "overdue": "⚠", "due": "…", "open": "○", "no obligation": "–"}
 ALL = "all"
 
 
@@ -52,12 +52,13 @@ def compliance_badge(word: object) -> html.Span:
                                          className="margin-right-05"), text])
 
 
+#: How the metrics layer's `submission` words read in the table.
+SUBMISSION = {"on time": "yes", "late": "no (late)", "public record": "reported (public record)",
+              "not submitted": "not submitted"}
+
+
 def _on_time(value: object) -> str:
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no (late)"
-    return "not submitted"
+    return SUBMISSION.get(str(value), "not submitted")
 
 
 def summary_table(frame: pd.DataFrame, fiscal_year: str) -> html.Table:
@@ -77,9 +78,9 @@ def detail_table(frame: pd.DataFrame, fiscal_year: str) -> html.Table:
         rows,
         caption=f"Reporting compliance per service and quarter, FY{fiscal_year}",
         columns=[("service", "Service"), ("agency", "Agency"), ("period", "Quarter"),
-                 ("compliance", "Compliance"), ("deadline", "Due by"), ("on_time", "Submitted on time")],
-        formatters={"compliance": compliance_badge, "deadline": fmt_date, "on_time": _on_time},
-        label_columns=["service", "agency", "period", "compliance", "on_time"],
+                 ("compliance", "Compliance"), ("deadline", "Due by"), ("submission", "Submitted on time")],
+        formatters={"compliance": compliance_badge, "deadline": fmt_date, "submission": _on_time},
+        label_columns=["service", "agency", "period", "compliance", "submission"],
         table_id="reporting-detail",
     )
 
@@ -89,7 +90,7 @@ def build_layout(db: str | None, query: dict) -> html.Div:
              "This is about reporting, not performance: see each service's page for how it performed "
              "against its standards.")
     try:
-        frame = reporting_status(db)
+        frame = reporting_status(db, today())
     except WarehouseMissing:
         return html.Div([*page_intro("Reporting compliance", show_synthetic_notice=False, lead=intro),
                          empty_state("No data yet: the warehouse has not been built.")])

@@ -13,38 +13,42 @@ import dash
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard.components import (
+from dashboard.charts import (
     PALETTE,
     SERIES_COLOURS,
     SERIES_DASHES,
     SERIES_SYMBOLS,
-    FilterSpec,
-    any_synthetic,
     chart_block,
-    current_db,
-    empty_state,
     figure_layout,
-    filter_form,
+)
+from dashboard.components import current_db
+from dashboard.filters import FilterSpec, filter_form, read_filters, select_control
+from dashboard.formatting import (
     fmt_decimal,
     fmt_minutes,
     fmt_number,
     fmt_percent1,
-    fmt_points,
     fmt_signed,
     last_updated_text,
+)
+from dashboard.notices import (
+    any_synthetic,
+    empty_state,
     no_such_page,
     no_warehouse_page,
     notices_alert,
     page_intro,
-    read_filters,
-    select_control,
-    usa_table,
 )
-from dashboard.views import period_options, standard_trend_block, standards_table_block
+from dashboard.survey_blocks import drivers_block
+from dashboard.tables import usa_table
+from dashboard.views import grain_of, period_options, standard_trend_block, standards_table_block
+from metrics.access import current_viewer
 from metrics.benchmarks import acsi_comparison
+from metrics.catalogue import standards_catalogue
 from metrics.channels import channel_labels, service_channels
 from metrics.db import WarehouseMissing
 from metrics.directory import services
+from metrics.holdings import holdings
 from metrics.standards import standards_status
 from metrics.survey import driver_scores
 
@@ -91,7 +95,8 @@ def _times_block(ops: Any, kind: str, channel_label: str) -> Any:
     if rows.empty:
         return chart_block(block_id=block_id, title=title, summary="", definition=definition, figure=None,
                            table=None, last_updated=last_updated_text(ops),
-                           empty_message=f"No {kind} times recorded for {channel_label.lower()}.")
+                           empty_message=f"No {kind} times are recorded for this service "
+                                         f"({channel_label.lower()}).")
     x = rows["period"].tolist()
     fig = go.Figure()
     for i, (col, name) in enumerate(((med, "Median"), (p90, "90th percentile"))):
@@ -113,38 +118,9 @@ def _times_block(ops: Any, kind: str, channel_label: str) -> Any:
 
 def _drivers_block(db: str, service_id: str, period: str, grain: str) -> Any:
     scores = driver_scores(db, grain, by_channel=False)
-    rows = scores[(scores["service_id"] == service_id) & (scores["period"] == period)].sort_values("driver")
-    title = f"Survey drivers, {period}"
-    definition = ("Share of post-transaction survey answers that agree or strongly agree (4 or 5 of 5) with "
-                  "each A-11 driver statement, all channels pooled, with its Wilson 95% interval (the error "
-                  "bars) and n, the answers behind it.")
-    if rows.empty:
-        return chart_block(block_id="service-drivers", title=title, summary="", definition=definition,
-                           figure=None, table=None, last_updated=None,
-                           empty_message=f"No survey answers for {period}.")
-    labels = [d.capitalize() for d in rows["driver"]]
-    fig = go.Figure(go.Bar(
-        x=labels, y=rows["agree_share"].tolist(), marker_color=PALETTE["blue"],
-        error_y={"type": "data", "symmetric": False, "color": PALETTE["ink"],
-                 "array": (rows["agree_ci_high"] - rows["agree_share"]).tolist(),
-                 "arrayminus": (rows["agree_share"] - rows["agree_ci_low"]).tolist()},
-        hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-    figure_layout(fig, y_title="Agree", x_title="Driver", percent=True)
-    fig.update_yaxes(range=[0, 1])
-    fig.update_layout(showlegend=False)
-    summary = (f"Agree share by driver, {period}: "
-               + ", ".join(f"{lab} {fmt_percent1(v)} (n = {fmt_number(n)})"
-                           for lab, v, n in zip(labels, rows["agree_share"], rows["n"], strict=True)) + ".")
-    table = usa_table(rows.assign(label=labels), caption=f"Survey drivers, {period}",
-                      columns=[("label", "Driver"), ("agree_share", "Agree"),
-                               ("agree_ci_low", "95% interval from"),
-                               ("agree_ci_high", "95% interval to"), ("n", "n"),
-                               ("change_prev", "Change on the previous period")],
-                      formatters={"agree_share": fmt_percent1, "agree_ci_low": fmt_percent1,
-                                  "agree_ci_high": fmt_percent1, "n": fmt_number, "change_prev": fmt_points},
-                      table_id="service-drivers-table")
-    return chart_block(block_id="service-drivers", title=title, summary=summary, definition=definition,
-                       figure=fig, table=table, last_updated=last_updated_text(rows))
+    rows = scores[(scores["service_id"] == service_id) & (scores["period"] == period)]
+    return drivers_block(rows, block_id="service-drivers", title=f"Survey drivers, {period}", period=period,
+                         scope="all channels", empty_message=f"No survey answers for {period}.")
 
 
 def _response_block(allch: Any) -> Any:
@@ -281,7 +257,7 @@ def build_layout(db: str | None, service_id: str | None, query: dict[str, Any]) 
             "channel": FilterSpec("Channel", "all", channels)}
     values, notices = read_filters(query, spec)
     period, standard_id, channel = values["period"], values["standard"], values["channel"]
-    grain = "quarter" if " Q" in period else "year"
+    grain = grain_of(period)
     status = quarter if grain == "quarter" else year
     ops = ops_q if grain == "quarter" else ops_y
     agency_link = html.A("the agency's page", href=f"/agency/{service['agency_id']}", className="usa-link")
@@ -311,16 +287,32 @@ def build_layout(db: str | None, service_id: str | None, query: dict[str, Any]) 
                                            show_service=False),
                      standard_trend_block(status, block_id="service-trend", standard_id=standard_id)]
     else:
-        children.append(empty_state("No standards are declared for this service."))
+        children.append(empty_state(_no_standards_text(db, service_id)))
+    times = [_times_block(series, "wait", label), _times_block(series, "processing", label)]
+    has_times = ops[["wait_median", "processing_median"]].notna().any().any()
     children += [
-        _times_block(series, "wait", label),
-        _times_block(series, "processing", label),
+        *(times if has_times else []),
         _drivers_block(db, service_id, period, grain),
         _response_block(ops[ops["channel"] == "all"].sort_values("period_start")),
         _channels_block(ops[ops["period"] == period], period),
         _benchmark_block(db, service_id),
     ]
+    if not has_times:  # one notice, after the figures there are, instead of two empty charts
+        children.append(empty_state("No wait or processing times are recorded for this service (they come "
+                                    "from its transactions)."))
     return html.Div(className="line-height-sans-5", children=children)
+
+
+def _no_standards_text(db: str | None, service_id: str) -> str:
+    """Why the page shows no standard: none declared, nothing to judge them from, or none visible."""
+    if service_id not in set(standards_catalogue()["service_id"]):
+        return "No standards are declared for this service."
+    if not holdings(db).operations:
+        return ("This service's standards are not judged: they are judged from transactions or reported "
+                "figures, and the warehouse holds none.")
+    if current_viewer().role == "public":
+        return "This service's standards have no published figures yet."
+    return "This service's standards have no figures in the warehouse yet."
 
 
 def layout(service_id: str | None = None, **query: Any) -> html.Div:

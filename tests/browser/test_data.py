@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from metrics.registry import TABLES
 from tests.browser.page_checks import (
     DESKTOP,
     PHONE,
@@ -55,6 +56,7 @@ def test_renders_with_title_and_one_h1(page, data_page):
 
 def test_every_table_the_pages_show_is_listed(page, data_page):
     names = set(listed(page))
+    assert names == set(TABLES)  # the registry, each table once under its one name
     assert {"benchmarks", "acsi-scores", "standards-status", "survey-trends", "driver-scorecard",
             "standards-scorecard", "goal-progress", "initiative-milestones", "metric-definitions",
             "standards-catalogue", "survey-questions", "service-freshness"} <= names

@@ -25,7 +25,7 @@ def users(dash_app, tmp_path):
 
 def test_reporting_page_renders_with_csp_and_passes_axe(page, dash_ready, axe, axe_report, shot, db_path):
     from metrics.access import PUBLIC, viewing
-    from metrics.reporting import reporting_status
+    from metrics.reporting import reporting_status, today
 
     response = page.goto("/reporting")
     assert response.status == 200
@@ -37,7 +37,7 @@ def test_reporting_page_renders_with_csp_and_passes_axe(page, dash_ready, axe, a
     detail = page.locator("#reporting-detail")
     assert detail.is_visible()
     with viewing(PUBLIC):
-        frame = reporting_status(db_path)
+        frame = reporting_status(db_path, today())
     newest = frame[frame["fiscal_year"] == frame["fiscal_year"].max()]
     assert detail.locator("tbody tr").count() == len(newest)
     # compliance is an icon and a word, never colour alone

@@ -1,0 +1,369 @@
+"""The one registry of published tables: every table the site lets people take away is one `Table` here.
+
+An entry holds the table's name, the function that builds it, one description and the query
+parameters it takes, each declared once (name, type, description, the column it filters, allowed
+values). Everything that publishes a table reads this list, so one name means one table everywhere:
+the download links (``/download/NAME.csv``), the open API (``/api/v1/NAME``) and its OpenAPI
+document, the /data page (`download_catalogue`) and ``servicestat export NAME``.
+
+`Table.frame` is the only way to a table's rows, and it suppresses small numbers for the current
+viewer (`metrics.suppression.export_for_viewer`), whoever asks. A parameter with a default filters
+every surface alike (``status`` is one grain at a time: quarters unless asked otherwise).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_columns
+from core.paths import DATA_DIR, data_file
+from metrics import catalogue, directory
+from metrics.benchmark_view import acsi_history
+from metrics.benchmarks import acsi_comparison
+from metrics.cache import cached
+from metrics.channels import service_channels
+from metrics.db import reader
+from metrics.goals import goal_status
+from metrics.loads import loads, rejects
+from metrics.overview import quarter_headlines
+from metrics.providers import provider_scores
+from metrics.quality import findings
+from metrics.reporting import reporting_history_export, reporting_status_export
+from metrics.scorecard import driver_scorecard, goal_progress, initiative_milestones, standards_scorecard
+from metrics.standards import standards_status, standards_status_export
+from metrics.suppression import export_for_viewer
+from metrics.survey import survey_trends
+from metrics.survey_scores import survey_mentions, survey_scores
+from metrics.volumes import survey_volumes
+
+log = logging.getLogger(__name__)
+
+Db = str | os.PathLike[str] | None
+Builder = Callable[[Db], pd.DataFrame]
+
+
+class BadParameter(ValueError):
+    """A query parameter that is unknown or has a value the table does not take; `parameter` names it."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter: how it is checked and documented, and (for a filter) the column it filters.
+
+    A filter on ``agency_id`` or ``service_id`` also works on a table that names services only
+    (``service``): it keeps the rows of that agency's or service's services (`metrics.directory`)."""
+
+    name: str
+    kind: str  # "string" | "integer"
+    description: str
+    column: str | None = None
+    enum: Callable[[Db], list[str]] | tuple[str, ...] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    default: object = None
+
+    def choices(self, db: Db) -> list[str] | None:
+        if self.enum is None:
+            return None
+        return list(self.enum(db)) if callable(self.enum) else list(self.enum)
+
+    def parse(self, raw: str, db: Db) -> object:
+        """The checked value of a query string's text (BadParameter says what is wrong)."""
+        if self.kind == "integer":
+            if not raw.strip().lstrip("-").isdigit() or len(raw) > 12:
+                raise BadParameter(self.name, f"parameter {self.name!r} must be a whole number, not {raw!r}")
+            value = int(raw)
+            if (self.minimum is not None and value < self.minimum) or (
+                    self.maximum is not None and value > self.maximum):
+                raise BadParameter(self.name, f"parameter {self.name!r} must be between {self.minimum} and"
+                                   f" {self.maximum}, not {value}")
+            return value
+        choices = self.choices(db)
+        if choices is not None and raw not in choices:
+            shown = ", ".join(choices[:30]) + (", …" if len(choices) > 30 else "")
+            raise BadParameter(self.name,
+                               f"parameter {self.name!r}: unknown value {raw!r}; use one of {shown}")
+        return raw
+
+
+@dataclass(frozen=True)
+class Table:
+    """One published table. `build(db)` makes it; `frame(db, values)` is what any viewer gets."""
+
+    name: str
+    build: Builder
+    description: str
+    params: tuple[Param, ...] = ()
+    aliases: tuple[str, ...] = ()  # former API names that still answer with this table
+    columns: Mapping[str, str] = field(default_factory=dict)  # documented columns -> JSON type
+    declaration: str | None = None  # a data/ file: the table is "last updated" when it changed
+    keys: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # key columns added after suppression
+
+    def frame(self, db: Db = None, values: Mapping[str, object] | None = None) -> pd.DataFrame:
+        """The table as the current viewer may see it, filtered by `values` (defaults where absent)."""
+        frame = export_for_viewer(self.build, db)
+        if self.keys is not None:
+            frame = self.keys(frame)
+        values = values or {}
+        for param in self.params:
+            value = values.get(param.name, param.default)
+            if value is not None and param.column is not None:
+                frame = _keep(frame, param, value, db)
+        return frame.reset_index(drop=True)
+
+
+def _keep(frame: pd.DataFrame, param: Param, value: object, db: Db) -> pd.DataFrame:
+    column = param.column
+    if column in ("agency_id", "service_id") and column not in frame.columns:
+        owned = directory.services(db)
+        ids = set(owned.loc[owned[column].astype("string") == value, "service_id"])
+        by = "service_id" if "service_id" in frame.columns else "service"
+        wanted = ids if by == "service_id" else set(owned.loc[owned["service_id"].isin(ids), "name"])
+        return frame[frame[by].isin(wanted)]
+    if param.kind == "integer":
+        return frame[pd.to_numeric(frame[column], errors="coerce") == value]
+    return frame[frame[column].astype("string") == value]
+
+
+# --- parameters shared by several tables -------------------------------------------------------------
+
+
+def _agency_ids(db: Db) -> list[str]:
+    return sorted(directory.agencies(db)["agency_id"].astype(str))
+
+
+def _service_ids(db: Db) -> list[str]:
+    return sorted(directory.services(db)["service_id"].astype(str))
+
+
+AGENCY = Param("agency", "string", "Agency id (see /api/v1/agencies), e.g. `dos-ca`.", "agency_id",
+               enum=_agency_ids)
+SERVICE = Param("service", "string", "Service id (see /api/v1/services).", "service_id", enum=_service_ids)
+FISCAL_YEAR = Param("fiscal_year", "integer", "Federal fiscal year (starts 1 October).", "fiscal_year",
+                    minimum=FIRST_FISCAL_YEAR, maximum=LAST_FISCAL_YEAR)
+QUARTER = Param("quarter", "integer", "Fiscal quarter, 1-4.", "quarter", minimum=1, maximum=4)
+DRIVER = Param("driver", "string", "Survey driver, e.g. `trust`.", "driver")
+CHANNEL = Param("channel", "string", "Channel, e.g. `online`.", "channel")
+GRAIN = Param("grain", "string", "Period length.", "grain", enum=("month", "quarter", "year"))
+PLACE = (AGENCY, SERVICE, FISCAL_YEAR, QUARTER)
+ID = {"agency_id": "string", "service_id": "string"}
+
+# --- builders for tables that are not a metrics function as they stand --------------------------------
+
+
+def _declared(frame: pd.DataFrame) -> pd.DataFrame:
+    """Declarations are written by people, never generated: not synthetic."""
+    frame["synthetic"] = False
+    return frame
+
+
+def _metric_definitions(db: Db = None) -> pd.DataFrame:
+    return _declared(catalogue.metric_definitions())
+
+
+def _standards_catalogue(db: Db = None) -> pd.DataFrame:
+    return _declared(catalogue.standards_catalogue())
+
+
+def _survey_questions(db: Db = None) -> pd.DataFrame:
+    return _declared(catalogue.survey_questions())
+
+
+def _initiative_milestones(db: Db = None) -> pd.DataFrame:
+    frame = initiative_milestones(db)
+    # Declared plans, not generated figures; marked like the warehouse they are judged against.
+    any_synthetic = reader(db).df("SELECT bool_or(synthetic) AS s FROM loads")["s"].iloc[0]
+    frame["synthetic"] = bool(any_synthetic) if pd.notna(any_synthetic) else False
+    return frame
+
+
+def _status(db: Db = None) -> pd.DataFrame:
+    return pd.concat([standards_status(db, grain) for grain in ("month", "quarter", "year")],
+                     ignore_index=True)
+
+
+def _status_fiscal(frame: pd.DataFrame) -> pd.DataFrame:
+    """Federal fiscal year and quarter of each period's first day (a fiscal year has no quarter).
+
+    Added after suppression: they place a row in time, they are not figures to hide."""
+    frame = frame.copy()
+    frame["fiscal_year"], quarter = fiscal_columns(frame["period_start"])
+    frame["fiscal_quarter"] = quarter.mask(frame["grain"].eq("year").to_numpy())
+    return frame
+
+
+# --- the tables ----------------------------------------------------------------------------------------
+
+TABLE_LIST: tuple[Table, ...] = (
+    # who is who
+    Table("agencies", directory.agencies, "Agencies: department and bureau.", (AGENCY,),
+          columns={"agency_id": "string", "department": "string", "bureau": "string"}),
+    Table("services", directory.services, "Services tracked, with their owning agency.", (AGENCY, SERVICE),
+          columns={**ID, "name": "string"}),
+    # survey
+    Table("survey-scores", survey_scores,
+          "A-11 survey results, one row per question, service, channel and quarter.",
+          (*PLACE, DRIVER, CHANNEL), columns={"service": "string", "driver": "string", "n": "number"}),
+    Table("survey-mentions", survey_mentions,
+          "A-11 version 2 survey: what went well and what did not, per service and quarter.",
+          (*PLACE, CHANNEL, Param("item", "string", "Survey item, e.g. `trust`.", "item")),
+          columns={"service_id": "string", "item": "string", "n": "number"}),
+    Table("survey-trends", survey_trends,
+          "Each survey driver's agree share per service, channel and quarter, with its 95 % interval, n and "
+          "change on the previous quarter.", (*PLACE, DRIVER, CHANNEL),
+          columns={"service": "string", "driver": "string", "period": "string", "n": "number"}),
+    Table("provider-scores", provider_scores,
+          "Each A-11 service provider's survey drivers per channel and quarter, its services pooled (so the "
+          "series continues across renamed services): agree share, 95 % interval, mean and n.",
+          (AGENCY, FISCAL_YEAR, QUARTER, DRIVER, CHANNEL),
+          columns={"agency_id": "string", "provider_id": "string", "driver": "string", "n": "number"}),
+    Table("survey-volumes", survey_volumes,
+          "Survey volumes per service and quarter as the 2020 HISP files publish them: customers served, "
+          "surveyed and responding, and the response rate (published and from the counts).", PLACE,
+          columns={**ID, "respondents": "number"}),
+    Table("driver-scorecard", driver_scorecard,
+          "Agencies by A-11 survey driver and fiscal year: agree share, n and 95 % interval.",
+          (AGENCY, FISCAL_YEAR, DRIVER), columns={"agency_id": "string", "driver": "string", "n": "number"}),
+    # service standards
+    Table("standards-status", standards_status_export,
+          "Each service standard per quarter: the figure, n, share within the standard, the gap to target "
+          "and the status.", (AGENCY, SERVICE, GRAIN, Param("status", "string", "Only rows with this "
+                                                            "status, e.g. `on track`.", "status")),
+          columns={"standard_id": "string", "period": "string", "status": "string", "n": "number"}),
+    Table("status", _status,
+          "Standards status per standard and period, with ids and the fiscal year and quarter; one period "
+          "length at a time (quarters unless `grain` says otherwise).",
+          (AGENCY, SERVICE, FISCAL_YEAR,
+           Param("quarter", "integer", "Fiscal quarter, 1-4.", "fiscal_quarter", minimum=1, maximum=4),
+           Param("grain", "string", "Period length.", "grain", enum=("month", "quarter", "year"),
+                 default="quarter"),
+           Param("status", "string", "Only rows with this status, e.g. `on track`.", "status")),
+          columns={**ID, "standard_id": "string", "period": "string", "status": "string", "n": "number"},
+          keys=_status_fiscal),
+    Table("standards-scorecard", standards_scorecard,
+          "Agencies by fiscal year: standards met out of standards judged.", (AGENCY, GRAIN),
+          columns={"agency_id": "string", "period": "string"}),
+    Table("standards-catalogue", _standards_catalogue,
+          "Every version of every service standard, with its threshold, target, dates and source.",
+          (SERVICE,), aliases=("standards",), declaration="standards.yaml",
+          columns={"standard_id": "string", "service_id": "string", "metric": "string"}),
+    Table("channel-breakdown", service_channels,
+          "Per service, channel and quarter: transactions, waits and trust by channel.",
+          (AGENCY, SERVICE, CHANNEL, GRAIN), columns={**ID, "channel": "string", "period": "string"}),
+    Table("quarter-headlines", quarter_headlines,
+          "Government-wide headline figures per quarter: standards met, trust agree share with its "
+          "interval, services off track.", columns={"period": "string"}),
+    # benchmarks and goals
+    Table("benchmarks", acsi_comparison,
+          "Each service's satisfaction index beside the ACSI federal, national, industry and department "
+          "scores of the same year, and the gaps.", (AGENCY, SERVICE, FISCAL_YEAR),
+          columns={"service_id": "string", "n": "number"}),
+    Table("acsi-scores", acsi_history,
+          "The ACSI scores the benchmarks use (federal government and national), with sources.",
+          columns={"series": "string", "score": "number"}),
+    Table("goal-status", goal_status,
+          "GPRA performance indicators per fiscal year: target, actual and status.", (FISCAL_YEAR,),
+          aliases=("goals",),
+          columns={"goal": "string", "indicator": "string", "status": "string"}),
+    Table("goal-progress", goal_progress,
+          "GPRA goals by fiscal year: actual against target and progress from the baseline.", (FISCAL_YEAR,),
+          columns={"goal_id": "string", "indicator": "string"}),
+    Table("initiative-milestones", _initiative_milestones,
+          "Signature initiatives and action plans: milestones, due dates and status.", (SERVICE,),
+          columns={"initiative_id": "string", "milestone": "string"}),
+    # reporting
+    Table("reporting-status", reporting_status_export,
+          "A-11 quarterly reporting compliance per service and quarter (published, submitted, not "
+          "reported...), kept apart from performance.", PLACE, aliases=("reporting",), columns=ID),
+    Table("reporting-history", reporting_history_export,
+          "Every move of the quarterly reporting workflow: which service-quarter, when, from which state "
+          "to which.", PLACE, columns={**ID, "from_state": "string", "to_state": "string"}),
+    # declarations
+    Table("metric-definitions", _metric_definitions,
+          "The metric catalogue: every metric's definition, unit and direction.",
+          declaration="metrics.yaml", columns={"metric": "string", "definition": "string"}),
+    Table("survey-questions", _survey_questions,
+          "The A-11 Section 280 survey question texts for each driver.", (DRIVER,),
+          declaration="driver_patterns.yaml", columns={"driver": "string", "question": "string"}),
+    # the warehouse itself
+    Table("service-freshness", catalogue.service_freshness,
+          "When each agency's and service's figures were last loaded, by kind of data.", (AGENCY, SERVICE),
+          columns={**ID, "kind": "string"}),
+    Table("loads", loads,
+          "Every file loaded into the warehouse: when, how many rows were read, loaded and rejected.",
+          columns={"load_id": "integer", "file_name": "string", "status": "string"}),
+    Table("rejects", rejects, "Rows refused at load time, with the row number, field, value and reason.",
+          columns={"load_id": "integer", "field": "string", "reason": "string"}),
+    Table("findings", findings,
+          "Data-quality findings: loaded figures that look wrong and were flagged, never fixed.", PLACE,
+          columns={"load_id": "integer", "kind_of_finding": "string"}),
+)
+TABLES: dict[str, Table] = {t.name: t for t in TABLE_LIST}
+_BY_ANY_NAME: dict[str, Table] = {n: t for t in TABLE_LIST for n in (t.name, *t.aliases)}
+if len(_BY_ANY_NAME) != sum(1 + len(t.aliases) for t in TABLE_LIST):
+    raise RuntimeError("metrics.registry: a table name or alias is declared twice")
+
+
+def table(name: str) -> Table:
+    """The table registered as `name` or under a former name (KeyError for neither)."""
+    return _BY_ANY_NAME[name]
+
+
+def names_and_aliases() -> list[str]:
+    """Every name a table answers to, sorted."""
+    return sorted(_BY_ANY_NAME)
+
+
+def available() -> dict[str, Builder]:
+    """Each registered name with a function giving its whole table for the current viewer."""
+    return {name: t.frame for name, t in TABLES.items()}
+
+
+# --- the /data page's list -------------------------------------------------------------------------------
+
+
+def _last_updated(frame: pd.DataFrame) -> pd.Timestamp | None:
+    for column in ("last_loaded", "finished_at"):
+        if column in frame and frame[column].notna().any():
+            return pd.Timestamp(pd.to_datetime(frame[column]).max())
+    return None
+
+
+@cached  # builds every table to count its rows: once per warehouse version and viewer
+def download_catalogue(db: Db = None) -> pd.DataFrame:
+    """Every registered table: name, description, rows and when its data were last loaded.
+
+    Declarations take their file's modification time; other tables without their own `last_loaded`
+    (load history, findings) take the warehouse's newest load, when the site's data last changed.
+    """
+    newest = reader(db).df("SELECT max(finished_at) AS t, bool_or(synthetic) AS s FROM loads"
+                           " WHERE status <> 'refused'").iloc[0]
+    rows = []
+    for name in sorted(TABLES):
+        entry = TABLES[name]
+        try:
+            frame = entry.frame(db)
+        except duckdb.Error as exc:  # a warehouse older than this table: list it, say so
+            log.warning("table %s unavailable: %s", name, exc)
+            rows.append({"name": name, "rows": pd.NA, "last_updated": pd.NaT, "synthetic": False,
+                         "description": f"{entry.description} (Not available in this warehouse.)"})
+            continue
+        updated = _last_updated(frame)
+        if entry.declaration is not None:
+            updated = pd.Timestamp(data_file(entry.declaration, DATA_DIR).stat().st_mtime, unit="s")
+        rows.append({"name": name, "description": entry.description, "rows": len(frame),
+                     "last_updated": updated if updated is not None else newest["t"],
+                     "synthetic": bool(frame["synthetic"].any()) if "synthetic" in frame and len(frame)
+                     else bool(newest["s"]) if pd.notna(newest["s"]) else False})
+    return pd.DataFrame(rows, columns=["name", "description", "rows", "last_updated", "synthetic"])
