@@ -1,5 +1,6 @@
 """Checks of the reference tables: data/agencies.csv, providers.csv, services.csv and
-service_aliases.csv (agency -> A-11 service provider -> service; other names of a service).
+service_aliases.csv (agency -> A-11 service provider -> service; other names of a service), and
+service_keywords.csv (the everyday words the public's search on /services finds a service by).
 
 Every other declaration refers to these ids, and ingest copies both files into the warehouse on
 every write (ingest/reference.py), so a blank name or an agency nobody declared must be caught here.
@@ -21,6 +22,7 @@ AGENCY_COLUMNS = ("agency_id", "department", "department_abbreviation", "bureau"
 SERVICE_COLUMNS = ("service_id", "agency_id", "name", "is_hisp", "url")
 PROVIDER_COLUMNS = ("provider_id", "agency_id", "name", "aliases")
 ALIAS_COLUMNS = ("alias", "service_id")
+KEYWORD_COLUMNS = ("service_id", "keywords")
 Abbreviation = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9&.\-]*$")]
 
 
@@ -43,6 +45,21 @@ class AliasRow(RowModel):
     alias: Text
     service_id: Slug
     note: str | None = None
+
+
+class KeywordRow(RowModel):
+    service_id: Slug
+    keywords: Text
+
+    @field_validator("keywords")
+    @classmethod
+    def _words(cls, value: str) -> str:
+        # metrics.directory.find_services matches by words of letters and digits: a keyword without
+        # one (or an empty one between two pipes) could never be found.
+        for keyword in value.split("|"):
+            if not re.search(r"[A-Za-z0-9]", keyword):
+                raise ValueError(f"{keyword.strip()!r} has no word in it; separate keywords with one '|'")
+        return value
 
 
 class ServiceRow(RowModel):
@@ -160,3 +177,16 @@ def check_service_aliases(ctx: CheckContext, name: str) -> None:
         if first[1] != row.line:
             ctx.add(f.label, row.line, f"{a.alias}: the same alias as line {first[1]} (aliases are compared"
                     " by letters and digits)")
+
+
+def check_service_keywords(ctx: CheckContext, name: str) -> None:
+    """service_keywords.csv: at most one row per declared service; its keywords, separated by '|',
+    each hold a word."""
+    f = ctx.csv(name, KEYWORD_COLUMNS)
+    if f is None:
+        return
+    services = ctx.known.services
+    for k, row in validate_rows(ctx, f, KeywordRow, "service_id"):
+        if k is not None and services is not None and k.service_id not in services:
+            ctx.add(f.label, row.line, f"{k.service_id}: unknown service {k.service_id!r} (see services.csv)")
+    duplicates(ctx, f, "service_id")

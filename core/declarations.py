@@ -26,7 +26,14 @@ from core.check_catalogue import (
     check_standards,
 )
 from core.check_publication import check_publication, check_users_example
-from core.check_reference import check_agencies, check_providers, check_service_aliases, check_services
+from core.check_reference import (
+    check_agencies,
+    check_providers,
+    check_service_aliases,
+    check_service_keywords,
+    check_services,
+)
+from core.check_site import check_site
 from core.check_vocab import check_channels, check_driver_patterns, check_hisp_questions, check_units
 from core.models import Declarations, StatusRules
 from core.paths import DATA_DIR, data_file
@@ -46,6 +53,7 @@ CHECKERS: tuple[tuple[str, Checker], ...] = (
     ("providers.csv", check_providers),
     ("services.csv", check_services),
     ("service_aliases.csv", check_service_aliases),
+    ("service_keywords.csv", check_service_keywords),
     ("channels.yaml", check_channels),
     ("units.yaml", check_units),
     ("driver_patterns.yaml", check_driver_patterns),
@@ -58,6 +66,7 @@ CHECKERS: tuple[tuple[str, Checker], ...] = (
     ("initiatives.yaml", check_initiatives),
     ("benchmark_peers.yaml", check_peers),
     ("users.example.yaml", check_users_example),
+    ("site.yaml", check_site),
 )
 FILES = TOP_LEVEL  # the catalogue files, which make up `Declarations`
 #: The files a `Declarations` is built from or refers to (its cache key).

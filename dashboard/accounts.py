@@ -9,10 +9,15 @@
   fast hash is enough), one agency per token; `servicestat tokens add AGENCY` prints a new one once.
 
 Both files are read again whenever they change, so a removed user or token loses access at once.
+A user's and a token's agency must be one of data/agencies.csv (a typo is refused with the ids
+closest to it). Replacing a user's password and removing a user end their sessions
+(dashboard.sessions, whose store lives beside the users file).
 """
 
 from __future__ import annotations
 
+import csv
+import difflib
 import hashlib
 import hmac
 import os
@@ -27,7 +32,8 @@ import flask
 import yaml
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.paths import DATA_DIR
+from core.paths import DATA_DIR, data_file
+from dashboard.sessions import SessionStore, store_path
 from metrics.access import OMB, Viewer, agency_manager
 
 TOKEN_PREFIX = "sst_"
@@ -70,6 +76,28 @@ def users_path() -> Path:
 
 def tokens_path() -> Path:
     return _configured("SERVICESTAT_TOKENS", DATA_DIR / "tokens.yaml")
+
+
+def session_store(users_file: Path | None = None) -> SessionStore:
+    """The sessions and sign-in failures of the users file in force (or of `users_file`)."""
+    return SessionStore(store_path(users_file or users_path()))
+
+
+def agency_ids(data_dir: Path = DATA_DIR) -> list[str]:
+    """The agencies declared in data/agencies.csv, the only ones a user or token may speak for."""
+    with data_file("agencies.csv", data_dir).open(encoding="utf-8", newline="") as handle:
+        return sorted({row["agency_id"].strip() for row in csv.DictReader(handle) if row.get("agency_id")})
+
+
+def check_agency(agency_id: str, data_dir: Path = DATA_DIR) -> None:
+    """AuthConfigError unless `agency_id` is declared, naming the closest declared ids."""
+    known = agency_ids(data_dir)
+    if agency_id in known:
+        return
+    close = difflib.get_close_matches(agency_id, known, n=5, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"declared: {', '.join(known)}"
+    raise AuthConfigError(f"unknown agency {agency_id!r} (not in {data_file('agencies.csv', data_dir)});"
+                          f" {hint}")
 
 
 # --- files -----------------------------------------------------------------------------------------
@@ -158,7 +186,10 @@ def _write_entries(path: Path, key: str, entries: list[dict], header: str) -> No
 
 def add_user(path: Path, username: str, role: str, agency_id: str | None = None,
              password: str | None = None, email: str | None = None) -> User:
-    """Add or replace a user; only the password's hash is written."""
+    """Add or replace a user; only the password's hash is written. Replacing a user ends their sessions
+    (a new password, role or agency must not leave an old session running)."""
+    if agency_id:
+        check_agency(agency_id)
     entry: dict = {"username": username, "role": role}
     if agency_id:
         entry["agency_id"] = agency_id
@@ -167,10 +198,24 @@ def add_user(path: Path, username: str, role: str, agency_id: str | None = None,
     if email:
         entry["email"] = email
     _parse_users(path, [entry])  # the same checks as reading
-    entries = [e for e in _read_entries(path, "users") if e.get("username") != username] + [entry]
+    before = _read_entries(path, "users")
+    entries = [e for e in before if e.get("username") != username] + [entry]
     _write_entries(path, "users", entries,
                    "# ServiceStat users: hashed passwords only (servicestat users add).\n")
+    if len(entries) == len(before):  # replaced
+        session_store(path).revoke_user(username)
     return load_users(path)[username]
+
+
+def remove_user(path: Path, username: str) -> int:
+    """Remove a user and end their sessions; how many sessions were live (KeyError: no such user)."""
+    before = _read_entries(path, "users")
+    entries = [e for e in before if e.get("username") != username]
+    if len(entries) == len(before):
+        raise KeyError(username)
+    _write_entries(path, "users", entries,
+                   "# ServiceStat users: hashed passwords only (servicestat users add).\n")
+    return session_store(path).revoke_user(username)
 
 
 def authenticate(username: str, password: str, path: Path | None = None) -> User | None:
@@ -200,6 +245,7 @@ def _parse_tokens(path: Path, entries: list[dict]) -> list[tuple[str, str]]:
 
 def add_token(path: Path, agency_id: str, label: str | None = None) -> str:
     """Create a submission token for one agency; the token is returned once, only its hash kept."""
+    check_agency(agency_id)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     entry = {"agency_id": agency_id, "sha256": _token_digest(token),
              "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}

@@ -9,6 +9,12 @@ the OpenAPI 3 description at ``/api/v1/openapi.json`` (dashboard.openapi). JSON 
 ``?format=csv`` for CSV. Paging by ``limit`` and ``offset``, with the total and the next and
 previous links in ``meta`` (and, for CSV, the ``X-Total-Count`` and ``Link`` headers).
 
+Staff-only tables (operator data: loads, rejects, findings) do not exist for the public: their
+addresses answer 404 and neither the index nor the OpenAPI document lists them. Caching: an answer
+to a signed-in viewer or a bearer token is ``Cache-Control: private, no-store`` (it holds what only
+they may see); any other answer is ``no-cache`` (a cache must ask again, since a publication changes
+it), except archive files, which never change once written.
+
 ``POST /api/v1/submissions`` is `dashboard.submissions`, the dashboard's one door into ingest.
 """
 
@@ -17,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -31,9 +38,10 @@ from dashboard.api_errors import db as _db
 from dashboard.api_errors import error
 from dashboard.downloads import label_suppressed
 from dashboard.openapi import API_TITLE, API_VERSION, PAGING, document
+from metrics.access import current_viewer
 from metrics.db import WarehouseMissing
 from metrics.exports import write
-from metrics.registry import TABLES, BadParameter, Table, table
+from metrics.registry import TABLES, BadParameter, Table, open_tables, table
 
 log = logging.getLogger("servicestat.api")
 
@@ -78,6 +86,8 @@ def records(frame: pd.DataFrame) -> list[dict]:
 def respond_table(name: str) -> flask.Response:
     db = _db()
     entry = table(name)
+    if not entry.open_to():
+        return error(404, f"no endpoint {name!r}; see /api/v1/ for the list")
     try:
         args = parse_args(entry, name, db)
         frame = entry.frame(db, args)
@@ -127,7 +137,7 @@ def index() -> flask.Response:
     return flask.jsonify(
         title=API_TITLE, version=API_VERSION, openapi=f"{base}/openapi.json",
         endpoints=[{"name": t.name, "url": f"{base}/{t.name}", "summary": t.description}
-                   for t in TABLES.values()]
+                   for t in open_tables().values()]
         + [{"name": "archive", "url": f"{base}/archive", "summary": "The quarterly archive, read-only."}],
     )
 
@@ -147,6 +157,14 @@ def archive_root(db: str | None) -> Path:
     return path.with_name(path.name + ".archive")
 
 
+#: An archive file: FY2025-Q3/v1/NAME (publish.archive's layout); never a lock, staging or hidden file.
+_ARCHIVE_FILE = re.compile(r"FY\d{4}-Q[1-4]/v\d+/[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _archive_path_ok(rel: str) -> bool:
+    return bool(_ARCHIVE_FILE.fullmatch(rel)) and ".." not in rel
+
+
 @blueprint.get("/archive")
 def archive_list() -> flask.Response:
     if flask.request.args:
@@ -156,8 +174,8 @@ def archive_list() -> flask.Response:
     files = []
     if root.is_dir():
         for path in sorted(root.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                rel = path.relative_to(root).as_posix()
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and not path.is_symlink() and _archive_path_ok(rel):
                 files.append({"path": rel, "bytes": path.stat().st_size,
                               "url": flask.url_for("api_v1.archive_file", path=rel, _external=True)})
     return flask.jsonify(data=files, meta={"total": len(files)})
@@ -166,13 +184,23 @@ def archive_list() -> flask.Response:
 @blueprint.get("/archive/<path:path>")
 def archive_file(path: str) -> flask.Response:
     parts = path.split("/")
-    if any(p in ("", ".", "..") or "\\" in p or p.startswith(".") for p in parts):
+    if not _archive_path_ok(path) or any("\\" in p for p in parts):
         return error(404, f"no archive file {path!r}")
     root = archive_root(_db())
     target = root / Path(*parts)
     if not target.is_file() or target.is_symlink():
         return error(404, f"no archive file {path!r}; see /api/v1/archive")
     return flask.send_from_directory(root, "/".join(parts), max_age=3600)
+
+
+@blueprint.after_request
+def _cache_control(response: flask.Response) -> flask.Response:
+    """Signed-in (or token) answers are never stored; public ones are revalidated (see the module)."""
+    if current_viewer().role != "public" or "Authorization" in flask.request.headers:
+        response.headers["Cache-Control"] = "private, no-store"
+    elif not (flask.request.endpoint == "api_v1.archive_file" and response.status_code == 200):
+        response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- submissions ----------------------------------------------------------------------------------

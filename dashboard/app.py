@@ -12,8 +12,10 @@ so its CSS finds its fonts and images by their relative paths and nothing is cop
 from __future__ import annotations
 
 import html as html_lib
+import logging
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import dash
 import flask
@@ -23,6 +25,7 @@ from core.paths import NODE_MODULES
 from dashboard import api, auth, dash_guard, security
 from dashboard.auth import account_html
 from dashboard.downloads import register_downloads
+from dashboard.server_html import to_html
 from dashboard.shell import (
     ACCOUNT_KEY,
     INDEX_STRING,
@@ -34,6 +37,7 @@ from dashboard.shell import (
 )
 from metrics.access import PUBLIC, set_default_viewer
 
+log = logging.getLogger("servicestat.web")
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
 USWDS_DIST = NODE_MODULES / "@uswds" / "uswds" / "dist"
 #: Subfolders of the USWDS ``dist`` folder that ``/uswds/`` may serve; anything else is a 404.
@@ -59,19 +63,54 @@ def find_page(path: str) -> dict | None:
     return None
 
 
+def path_variables(page: dict, path: str) -> dict[str, str]:
+    """The page's path variables in ``path`` as Dash passes them (``{"service_id": "dos-ca"}``)."""
+    template = page.get("path_template")
+    if not template:
+        return {}
+    names = re.findall(r"<([^>]+)>", template)
+    match = re.match(_template_regex(normalise_path(template)).pattern.replace("[^/]+", "([^/]+)"),
+                     normalise_path(path))
+    if not match:
+        return {}
+    return {n: unquote(v) for n, v in zip(names, match.groups(), strict=False)}
+
+
+def names_nothing(page: dict, path: str) -> bool:
+    """True when ``path`` fits the page's template but its id names nothing (``/agency/nope``): the
+    page registered a ``known(**path variables)`` test and it says no. If the test itself fails (no
+    warehouse yet), the page is answered as usual."""
+    known = page.get("known")
+    if known is None:
+        return False
+    try:
+        return not known(**path_variables(page, path))
+    except Exception:  # noqa: BLE001 - the page explains a missing warehouse itself
+        return False
+
+
+def server_rendered_entry(page: dict | None, path: str) -> str | None:
+    """For a page registered ``server_rendered=True``, and for an id that names nothing (its "no
+    such ..." page): Dash's entry point with the page's layout for this request already written in
+    (dashboard.server_html), so it reads without JavaScript. None for other pages, or when the
+    layout cannot be written (Dash then draws it as usual)."""
+    if page is None or not flask.has_request_context():
+        return None
+    if not page.get("server_rendered") and not names_nothing(page, path):
+        return None
+    query = {k: (v[0] if len(v) == 1 else v) for k, v in flask.request.args.lists()}
+    try:
+        body = to_html(page["layout"](**path_variables(page, path), **query))
+    except Exception:  # noqa: BLE001 - without the copy the page still works with JavaScript
+        log.exception("could not write %s as HTML; it is left to Dash", path)
+        return None
+    return f'<div id="react-entry-point">{body}</div>'
+
+
 def _callable_title(page: dict, path: str, fallback: str) -> str:
     """A page's computed title for ``path`` (its path variables as Dash passes them); the site
     title if the page cannot compute one."""
-    template = page.get("path_template")
-    variables: dict[str, str] = {}
-    if template:
-        names = re.findall(r"<([^>]+)>", template)
-        match = re.match(_template_regex(normalise_path(template)).pattern.replace("[^/]+", "([^/]+)"),
-                         normalise_path(path))
-        if match:
-            from urllib.parse import unquote
-
-            variables = {n: unquote(v) for n, v in zip(names, match.groups(), strict=False)}
+    variables = path_variables(page, path)
     try:
         return str(page["title"](**variables))
     except Exception:  # noqa: BLE001 - a title must never break the page
@@ -103,6 +142,9 @@ class ServiceStatDash(dash.Dash):
         if callable(title):  # Dash allows titles computed from path variables
             title = _callable_title(page, path, self.title)
         kwargs["title"] = html_lib.escape(str(title))
+        entry = server_rendered_entry(page, path)
+        if entry is not None:
+            kwargs["app_entry"] = entry
         rendered = super().interpolate_index(**kwargs)
         return rendered.replace(NAV_KEY, primary_nav_html(path)).replace(ACCOUNT_KEY, account_html())
 
@@ -123,7 +165,8 @@ def _register_uswds_route(server: flask.Flask) -> None:
 
 
 def _register_not_found_status(app: dash.Dash) -> None:
-    """Send the Dash page HTML with status 404 for paths that are not a registered page."""
+    """Send the Dash page HTML with status 404 for paths that are not a registered page, and for a
+    page's path whose id names nothing (``/service/nope``: the page body still says so, kindly)."""
     index_endpoints = {
         app.config.routes_pathname_prefix,
         app.config.routes_pathname_prefix + "<path:path>",
@@ -136,9 +179,10 @@ def _register_not_found_status(app: dash.Dash) -> None:
             request.endpoint in index_endpoints
             and response.status_code == 200
             and response.mimetype == "text/html"
-            and find_page(request.path) is None
         ):
-            response.status_code = 404
+            page = find_page(request.path)
+            if page is None or names_nothing(page, request.path):
+                response.status_code = 404
         return response
 
 

@@ -7,9 +7,13 @@ The pieces, one module each:
   their SHA-256 kept); `servicestat users add` / `servicestat tokens add` write them;
 - dashboard.oidc: OpenID Connect (Login.gov in production) settings and the provider's client;
 - dashboard.signin: the sign-in and sign-out pages and routes, and the header's account line;
+- dashboard.sessions: the server-side sessions (revocable; idle and absolute timeouts) and the
+  throttling of failed sign-ins, in a store beside the users file shared by every worker;
 - here: `install`, which sets up the session and, **per request** (`before_request`), the viewer for
   the metrics layer, which enforces the roles: PUBLIC when nobody is signed in, and always PUBLIC in
-  public mode (`servicestat serve --public`), where the sign-in routes do not exist at all.
+  public mode (`servicestat serve --public`), where the sign-in routes do not exist at all. A
+  session counts only while its server-side row is live: signed out, revoked, idle or too old, the
+  request reads as the public and the cookie is cleared.
 
 The names the rest of the code uses are importable from here.
 """
@@ -31,17 +35,18 @@ from dashboard.accounts import (
     add_user,
     authenticate,
     load_users,
+    remove_user,
+    session_store,
     token_agency,
     tokens_path,
     users_path,
 )
 from dashboard.oidc import oidc_settings
+from dashboard.sessions import DEFAULTS, setting
 from dashboard.signin import account_html, current_user, register_routes
 from metrics.access import PUBLIC, ROLES, reset_viewer, set_viewer
 
 log = logging.getLogger("servicestat.auth")
-
-SESSION_LIFETIME = timedelta(hours=8)
 
 
 def secret_key() -> str:
@@ -64,11 +69,14 @@ def install(server: flask.Flask, *, public: bool) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("SERVICESTAT_SECURE_COOKIES", "") in ("1", "true", "yes"),
         SESSION_COOKIE_NAME="servicestat_session",
-        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        # The cookie's own life; the server-side session (dashboard.sessions) is what is checked.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=setting("SERVICESTAT_SESSION_MAX_HOURS")),
     )
     if not public:
         server.config.setdefault("SERVICESTAT_OIDC", oidc_settings())
         load_users()  # a broken users file stops the start, naming the file and entry
+        for name in DEFAULTS:  # so does a session or throttling setting that is not a positive number
+            setting(name)
         register_routes(server)
 
     @server.before_request
@@ -77,8 +85,8 @@ def install(server: flask.Flask, *, public: bool) -> None:
         flask.g.servicestat_user = None
         if not public and "user" in flask.session:
             user = load_users().get(flask.session["user"])
-            if user is None:  # removed from the users file since: signed out
-                flask.session.clear()
+            if user is None or not session_store().check(flask.session.get("sid"), user.username):
+                flask.session.clear()  # removed, signed out elsewhere, revoked, idle or too old
             else:
                 flask.g.servicestat_user = user
                 viewer = user.viewer
@@ -93,5 +101,6 @@ def install(server: flask.Flask, *, public: bool) -> None:
 
 
 __all__ = ["ROLES", "AuthConfigError", "User", "account_html", "add_token", "add_user", "authenticate",
-           "current_user", "install", "load_users", "oidc_settings", "secret_key", "token_agency",
+           "current_user", "install", "load_users", "oidc_settings", "remove_user", "secret_key",
+           "session_store", "token_agency",
            "tokens_path", "users_path"]

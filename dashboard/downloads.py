@@ -4,7 +4,8 @@ The tables are the registry's (``metrics.registry``, by name or former name), bu
 metrics layer in the request, so a download holds exactly what the requesting viewer may see, as the
 pages and the API do (``/api/v1/NAME?format=csv`` pages through the same rows). An
 unknown table is a 404 and an unknown format a 400, each with a plain-text message saying what
-exists; a missing warehouse is a 503. Never a 500 for a bad address.
+exists; a missing warehouse is a 503. Never a 500 for a bad address. A staff-only table (operator
+data: loads, rejects, findings) does not exist for the public: 404, as an unknown name.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 
 from metrics.db import WarehouseMissing
 from metrics.exports import write
-from metrics.registry import TABLES, names_and_aliases, table
+from metrics.registry import open_names, open_tables, table
 from metrics.suppression import suppressed_label
 
 FORMATS: dict[str, str] = {
@@ -80,10 +81,10 @@ def register_downloads(server: flask.Flask) -> None:
             return _text_error(
                 f"Not found: {filename!r} is not a download. Addresses look like "
                 f"/download/<table>.<format>, e.g. /download/benchmarks.csv; see /data for the list.", 404)
-        if name not in names_and_aliases():
+        if name not in open_names():
             return _text_error(
                 f"Not found: there is no table named {name!r}. Available: "
-                f"{', '.join(sorted(TABLES))}. See /data for the list.", 404)
+                f"{', '.join(sorted(open_tables()))}. See /data for the list.", 404)
         if fmt not in FORMATS:
             return _text_error(
                 f"Bad request: unknown format {fmt!r} for {name!r}; use csv, json or parquet.", 400)

@@ -4,11 +4,13 @@ description cannot drift from what the API does: one path per registered table n
 deprecated per former name that still answers.
 
 Agency and service ids are listed as enums from the warehouse, because the API refuses any other.
+The document describes the API as the reader of it may use it: staff-only tables (operator data) are
+left out for the public, whose requests for them are 404s.
 """
 
 from __future__ import annotations
 
-from metrics.registry import TABLES, Param, Table
+from metrics.registry import Param, Table, open_tables
 
 API_TITLE = "ServiceStat open API"
 API_VERSION = "1.0.0"
@@ -128,7 +130,7 @@ SUBMISSION_SCHEMA = {
 
 def document(db: str | None, *, submissions: bool = True) -> dict:
     """The OpenAPI 3.1 document of the API as this server runs it."""
-    paths: dict = {f"/api/v1/{name}": _operation(t, db, name) for t in TABLES.values()
+    paths: dict = {f"/api/v1/{name}": _operation(t, db, name) for t in open_tables().values()
                    for name in (t.name, *t.aliases)}
     paths["/api/v1/archive"] = {"get": {
         "operationId": "get_archive", "summary": "Files of the quarterly archive (read-only).",

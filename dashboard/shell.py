@@ -118,6 +118,16 @@ INDEX_STRING = (
         """
     + NAV_KEY
     + """
+        <section aria-label="Find a service">
+          <form class="usa-search usa-search--small" role="search" method="get" action="/services">
+            <label class="usa-sr-only" for="site-search">Search for a service</label>
+            <input class="usa-input" id="site-search" type="search" name="q" autocomplete="off">
+            <button class="usa-button" type="submit">
+              <img src="/uswds/img/usa-icons-bg/search--white.svg" class="usa-search__submit-icon"
+                   alt="Search">
+            </button>
+          </form>
+        </section>
       </nav>
     </div>
   </header>

@@ -1,8 +1,10 @@
 """The sign-in pages and routes: user name and password, OpenID Connect, sign-out, the account line.
 
 Server-rendered in the site's shell (they work without JavaScript); every form carries a CSRF
-token, a new session starts at each sign-in, and `next` only ever leads to a path on this site.
-None of it exists in public mode (dashboard.auth.install).
+token, a new session starts at each sign-in (and a server-side one, which sign-out ends for every
+copy of the cookie: dashboard.sessions), failed sign-ins are throttled per account and address
+(429 with `Retry-After`), and `next` only ever leads to a path on this site. None of it exists in
+public mode (dashboard.auth.install).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import hmac
 import html
 import logging
+import math
 import secrets
 from urllib.parse import urlsplit
 
 import flask
 
-from dashboard.accounts import User, authenticate, load_users
+from dashboard.accounts import User, authenticate, load_users, session_store
 from dashboard.oidc import OidcSettings, register_client
 from dashboard.shell import ACCOUNT_KEY, INDEX_STRING, NAV_KEY, SITE_NAME, primary_nav_html
 
@@ -41,8 +44,11 @@ def _csrf_ok() -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site, never another host (no open redirect)."""
+    """Only a path on this site, never another host (no open redirect), and nothing a Location header
+    cannot carry (a control character such as CR or LF would make the redirect itself fail)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target) or len(target) > 2000:
         return "/"
     parts = urlsplit(target)
     return "/" if parts.scheme or parts.netloc else target
@@ -123,7 +129,18 @@ def _sign_in_session(user: User) -> None:
     flask.session.clear()  # a new session on sign-in: no fixation
     flask.session.permanent = True
     flask.session["user"] = user.username
+    flask.session["sid"] = session_store().start(user.username)
     flask.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def _throttled(retry_after: int, username: str) -> flask.Response:
+    minutes = math.ceil(retry_after / 60)
+    log.warning("sign-in throttled for user name %r from %s (%d s)", username[:64],
+                flask.request.remote_addr, retry_after)
+    response = _signin_page(f"Too many failed sign-ins for this account or from this address. Try again"
+                            f" in {minutes} minute{'s' if minutes != 1 else ''}.", 429, username)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def register_routes(server: flask.Flask) -> None:
@@ -139,10 +156,17 @@ def register_routes(server: flask.Flask) -> None:
             return _signin_page("Your sign-in form had expired. Please try again.", 400)
         username = flask.request.form.get("username", "").strip()
         password = flask.request.form.get("password", "")
-        user = authenticate(username, password) if username and password else None
+        if not (username and password):
+            return _signin_page("The user name or password is not right.", 401, username)
+        store = session_store()
+        attempt = store.attempt(username, flask.request.remote_addr or "unknown")
+        if attempt.retry_after:
+            return _throttled(attempt.retry_after, username)
+        user = authenticate(username, password)
         if user is None:
             log.info("failed sign-in for user name %r", username[:64])
             return _signin_page("The user name or password is not right.", 401, username)
+        store.succeeded(username, attempt)
         _sign_in_session(user)
         log.info("signed in: %s (%s)", user.username, user.viewer.key)
         return flask.redirect(_safe_next(flask.request.form.get("next")), code=303)
@@ -150,6 +174,7 @@ def register_routes(server: flask.Flask) -> None:
     @server.route("/signout", methods=["POST"])
     def signout() -> flask.Response:
         if _csrf_ok():
+            session_store().end(flask.session.get("sid"))
             flask.session.clear()
         return flask.redirect("/", code=303)
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from core.declarations import load_declarations
-from core.paths import DATA_DIR
+from core.paths import DATA_DIR, data_file
 from metrics.cache import cached
 from metrics.db import Reader, reader
 from metrics.survey import driver_scores
@@ -44,14 +44,13 @@ def acsi_scores(r: Reader, data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.Da
     A declarations folder other than data/ that has its own benchmarks_acsi.csv (a test, a what-if)
     takes precedence over both.
     """
-    override = Path(data_dir) / "benchmarks_acsi.csv"
+    path = data_file("benchmarks_acsi.csv", data_dir)
     frame = pd.DataFrame()
-    if Path(data_dir).resolve() != DATA_DIR.resolve() and override.exists():
-        frame = pd.read_csv(override)
+    if path.parent.resolve() != DATA_DIR.resolve():
+        frame = pd.read_csv(path)
     elif r.df("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'benchmarks'")["n"][0]:
         frame = r.df("SELECT * FROM benchmarks")
     if frame.empty:
-        path = DATA_DIR / "benchmarks_acsi.csv"
         if not path.exists():
             return pd.DataFrame(columns=BENCH_COLUMNS)
         frame = pd.read_csv(path)

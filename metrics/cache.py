@@ -20,7 +20,7 @@ import pandas as pd
 from core.declarations import fingerprint
 from core.paths import DATA_DIR, db_path
 from metrics.access import Viewer, current_viewer, viewing
-from metrics.db import reader
+from metrics.db import reader, withhold_partial_years
 from metrics.suppression import for_viewer, is_deferred, rules_stamp
 
 MAX_ENTRIES = 256
@@ -44,6 +44,8 @@ def cached(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         del version, decl, rules  # part of the key only
         with viewing(viewer):  # the viewer of the key, whatever thread runs this
             frame = fn(path, *args, **dict(kwargs))
+            # A scope rule, not suppression: applied even when suppression is deferred (metrics.db).
+            frame = withhold_partial_years(frame, path, viewer)
         return frame if defer else for_viewer(frame, viewer, dict(kwargs).get("data_dir", DATA_DIR))
 
     @functools.wraps(fn)

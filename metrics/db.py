@@ -28,12 +28,21 @@ version. The rules:
 * reference tables (agencies, providers, services, service aliases, channels, calendar, ACSI
   benchmarks) pass through, and so do `gpra_indicators`: they are read from agencies' public Annual
   Performance Reports, published documents that are outside the A-11 quarterly workflow.
+
+A fiscal-year figure stored as one row (a `year` rollup) is covered by the views above. But most year
+figures are *computed* from quarterly rows (a year's survey answers summed over its quarters, a year's
+reported figures added up from months): each of those rows is visible on its own, so the views alone
+would let FY2025 be judged on Q1-Q3 while Q4 is unpublished. `withhold_partial_years` is the rule for
+those, applied to every published table (metrics.registry): a row that is a fiscal-year figure of a
+service (or of an agency, or of several services) is dropped when, for any of its services, the viewer
+sees some but not all four quarters of that year (`partial_years`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +50,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.fiscal import fiscal_columns
 from core.paths import db_path
 from core.sqltext import ident, literal
 from metrics.access import Viewer, current_viewer
@@ -303,3 +313,111 @@ def reader(path: str | os.PathLike[str] | None = None) -> Reader:
         if key not in _readers:
             _readers[key] = Reader(key)
         return _readers[key]
+
+
+# --- fiscal-year figures of partly visible years -------------------------------------------------------
+
+#: Columns that place a row in a period finer than a fiscal year.
+_FINER = ("quarter", "fiscal_quarter", "month", "day", "week")
+_FY_LABEL = re.compile(r"^FY\s?(\d{4})$")
+
+
+#: Fact tables and the fiscal quarter index of each row: the service-quarters that hold figures.
+_HELD_QUARTERS = (
+    ("survey_results", FISCAL_QUARTER),
+    ("survey_mentions", FISCAL_QUARTER),
+    ("survey_volumes", FISCAL_QUARTER),
+    ("metric_observations", quarter_index("t.period_start")),
+    ("service_daily", quarter_index("t.day")),
+)
+
+
+def partial_years(db: str | os.PathLike[str] | None = None,
+                  viewer: Viewer | None = None) -> set[tuple[str, int]]:
+    """(service_id, fiscal_year) of which some quarter holds figures that `viewer` may not see (none for
+    OMB). A quarter without any figures hides nothing: a year of three published quarters and one that
+    was never reported is whole for everyone."""
+    viewer = viewer or current_viewer()
+    if viewer.role == "omb":
+        return set()
+    cur = reader(db).cursor(viewer)
+    try:
+        present = {name for (name,) in cur.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'warehouse'").fetchall()}
+        held = " UNION ".join(
+            f"SELECT DISTINCT service_id, {qi} AS qi FROM warehouse.main.{table} t"
+            for table, qi in _HELD_QUARTERS if table in present
+        )
+        if not held:
+            return set()
+        rows = cur.execute(
+            f"SELECT DISTINCT service_id, qi // 4 FROM ({held}) h"
+            " WHERE (service_id, qi) NOT IN (SELECT (service_id, qi) FROM _visible)"
+        ).fetchall()
+    finally:
+        cur.close()
+    return {(str(service), int(year)) for service, year in rows}
+
+
+def _row_years(frame: pd.DataFrame) -> pd.Series | None:
+    """Each row's fiscal year when the row is a fiscal-year figure, else NA; None: no year rows."""
+    if "grain" in frame.columns:
+        is_year = frame["grain"].astype("object").eq("year").fillna(False).astype(bool)
+    elif any(c in frame.columns for c in _FINER):
+        return None
+    elif "period" in frame.columns:
+        is_year = frame["period"].astype("string").str.fullmatch(_FY_LABEL).fillna(False).astype(bool)
+    elif "fiscal_year" in frame.columns and "period_start" not in frame.columns:
+        is_year = pd.Series(True, index=frame.index)
+    else:
+        return None
+    if not is_year.any():
+        return None
+    if "fiscal_year" in frame.columns:
+        years = pd.to_numeric(frame["fiscal_year"], errors="coerce").astype("Int64")
+    elif "period_start" in frame.columns:
+        years = fiscal_columns(frame["period_start"])[0]
+    else:
+        years = pd.to_numeric(frame["period"].astype("string").str.extract(_FY_LABEL, expand=False),
+                              errors="coerce").astype("Int64")
+    return years.where(is_year.to_numpy())
+
+
+def withhold_partial_years(frame: pd.DataFrame, db: str | os.PathLike[str] | None = None,
+                           viewer: Viewer | None = None) -> pd.DataFrame:
+    """`frame` without the fiscal-year figures the viewer may not have yet (see the module).
+
+    A row's services: its `service_id`, else its `service` name, else every service of its
+    `agency_id`; a row with none of these is a government-wide or declared figure and stays. Rows
+    whose figure comes from a published document (`actual_source` of a GPRA report) stay too."""
+    viewer = viewer or current_viewer()
+    if viewer.role == "omb" or not isinstance(frame, pd.DataFrame) or frame.empty:
+        return frame
+    years = _row_years(frame)
+    if years is None or years.isna().all():
+        return frame
+    partial = partial_years(db, viewer)
+    if not partial:
+        return frame
+    services = reader(db).cursor(viewer)
+    try:
+        directory = services.execute("SELECT service_id, name, agency_id FROM services").df()
+    finally:
+        services.close()
+    by_agency = directory.groupby("agency_id")["service_id"].apply(list).to_dict()
+    by_name = dict(zip(directory["name"], directory["service_id"], strict=False))
+    if "service_id" in frame.columns:
+        owners = [[s] for s in frame["service_id"].astype("object")]
+    elif "service" in frame.columns:
+        owners = [[by_name.get(s, s)] for s in frame["service"].astype("object")]
+    elif "agency_id" in frame.columns:
+        owners = [by_agency.get(a, []) for a in frame["agency_id"].astype("object")]
+    else:
+        return frame
+    documented = (frame["actual_source"].astype("object").eq("GPRA report").fillna(False).to_numpy()
+                  if "actual_source" in frame.columns else [False] * len(frame))
+    drop = [pd.notna(y) and not doc and any((str(s), int(y)) in partial for s in who)
+            for y, who, doc in zip(years, owners, documented, strict=True)]
+    if not any(drop):
+        return frame
+    return frame[[not d for d in drop]].reset_index(drop=True)

@@ -7,8 +7,15 @@ the download links (``/download/NAME.csv``), the open API (``/api/v1/NAME``) and
 document, the /data page (`download_catalogue`) and ``servicestat export NAME``.
 
 `Table.frame` is the only way to a table's rows, and it suppresses small numbers for the current
-viewer (`metrics.suppression.export_for_viewer`), whoever asks. A parameter with a default filters
-every surface alike (``status`` is one grain at a time: quarters unless asked otherwise).
+viewer (`metrics.suppression.export_for_viewer`), whoever asks, and leaves out the fiscal-year
+figures of years the viewer sees only part of (`metrics.db.withhold_partial_years`). A parameter
+with a default filters every surface alike (``status`` is one grain at a time: quarters unless
+asked otherwise).
+
+Operator tables (loads, rejects, findings) are `staff_only`: their rows repeat unsuppressed counts
+(a finding says "the answers add up to 181, not 185"), so the public gets them empty (same columns)
+and every surface leaves them out for the public (`Table.open_to`); an agency manager gets the rows of
+their own agency's services only, where the table names services.
 """
 
 from __future__ import annotations
@@ -24,11 +31,13 @@ import pandas as pd
 from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_columns
 from core.paths import DATA_DIR, data_file
 from metrics import catalogue, directory
+from metrics.access import Viewer, current_viewer
 from metrics.benchmark_view import acsi_history
 from metrics.benchmarks import acsi_comparison
 from metrics.cache import cached
 from metrics.channels import service_channels
-from metrics.db import reader
+from metrics.db import reader, withhold_partial_years
+from metrics.exceptions import exceptions_export
 from metrics.goals import goal_status
 from metrics.loads import loads, rejects
 from metrics.overview import quarter_headlines
@@ -37,7 +46,7 @@ from metrics.quality import findings
 from metrics.reporting import reporting_history_export, reporting_status_export
 from metrics.scorecard import driver_scorecard, goal_progress, initiative_milestones, standards_scorecard
 from metrics.standards import standards_status, standards_status_export
-from metrics.suppression import export_for_viewer
+from metrics.suppression import export_for_viewer, own_rows
 from metrics.survey import survey_trends
 from metrics.survey_scores import survey_mentions, survey_scores
 from metrics.volumes import survey_volumes
@@ -79,9 +88,12 @@ class Param:
         return list(self.enum(db)) if callable(self.enum) else list(self.enum)
 
     def parse(self, raw: str, db: Db) -> object:
-        """The checked value of a query string's text (BadParameter says what is wrong)."""
+        """The checked value of a query string's text (BadParameter says what is wrong).
+
+        Whole numbers are ASCII digits only: `"²".isdigit()` is true, yet `int("²")` fails."""
         if self.kind == "integer":
-            if not raw.strip().lstrip("-").isdigit() or len(raw) > 12:
+            digits = raw.strip().removeprefix("-")
+            if not (digits.isascii() and digits.isdigit()) or len(raw) > 12:
                 raise BadParameter(self.name, f"parameter {self.name!r} must be a whole number, not {raw!r}")
             value = int(raw)
             if (self.minimum is not None and value < self.minimum) or (
@@ -109,10 +121,22 @@ class Table:
     columns: Mapping[str, str] = field(default_factory=dict)  # documented columns -> JSON type
     declaration: str | None = None  # a data/ file: the table is "last updated" when it changed
     keys: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # key columns added after suppression
+    staff_only: bool = False  # operator data: nothing for the public, own services for a manager
+
+    def open_to(self, viewer: Viewer | None = None) -> bool:
+        """Whether `viewer` (default: the current one) may have this table at all (listed, served)."""
+        return not self.staff_only or (viewer or current_viewer()).role != "public"
 
     def frame(self, db: Db = None, values: Mapping[str, object] | None = None) -> pd.DataFrame:
         """The table as the current viewer may see it, filtered by `values` (defaults where absent)."""
         frame = export_for_viewer(self.build, db)
+        viewer = current_viewer()
+        if self.staff_only and viewer.role == "public":
+            frame = frame.iloc[0:0]
+        elif self.staff_only and viewer.role == "agency" and {"agency_id", "service_id", "service"} & set(
+                frame.columns):
+            frame = frame[own_rows(frame, str(viewer.agency_id)).to_numpy()]
+        frame = withhold_partial_years(frame, db, viewer)  # a year figure only when all its quarters are
         if self.keys is not None:
             frame = self.keys(frame)
         values = values or {}
@@ -251,6 +275,23 @@ TABLE_LIST: tuple[Table, ...] = (
            Param("status", "string", "Only rows with this status, e.g. `on track`.", "status")),
           columns={**ID, "standard_id": "string", "period": "string", "status": "string", "n": "number"},
           keys=_status_fiscal),
+    Table("exceptions", exceptions_export,
+          "What needs attention: each standard off track or at risk in a period, with its result, target, "
+          "the gap (result minus target, in percentage points for shares, else in the value's unit: "
+          "`gap_unit`), off track since (the first period of the current run off track or at risk), the "
+          "change on the previous period and on the same period a year before, n and customers affected "
+          "(for a share standard the transactions not within it, n x (1 - share); for a value standard "
+          "n); newest period first, then most customers affected; one period length at a time (quarters "
+          "unless `grain` says otherwise).",
+          (AGENCY, SERVICE, FISCAL_YEAR, QUARTER,
+           Param("period", "string", "Period label of the grain, e.g. `FY2025 Q3`, `FY2025` (with "
+                 "grain=year) or `2025-03` (with grain=month).", "period"),
+           Param("grain", "string", "Period length.", "grain", enum=("month", "quarter", "year"),
+                 default="quarter"),
+           Param("status", "string", "Only rows with this status.", "status", enum=("off track", "at risk"))),
+          columns={**ID, "standard_id": "string", "period": "string", "status": "string", "gap": "number",
+                   "gap_unit": "string", "off_track_since": "string", "n": "number",
+                   "customers_affected": "number"}),
     Table("standards-scorecard", standards_scorecard,
           "Agencies by fiscal year: standards met out of standards judged.", (AGENCY, GRAIN),
           columns={"agency_id": "string", "period": "string"}),
@@ -302,12 +343,12 @@ TABLE_LIST: tuple[Table, ...] = (
           columns={**ID, "kind": "string"}),
     Table("loads", loads,
           "Every file loaded into the warehouse: when, how many rows were read, loaded and rejected.",
-          columns={"load_id": "integer", "file_name": "string", "status": "string"}),
+          columns={"load_id": "integer", "file_name": "string", "status": "string"}, staff_only=True),
     Table("rejects", rejects, "Rows refused at load time, with the row number, field, value and reason.",
-          columns={"load_id": "integer", "field": "string", "reason": "string"}),
+          columns={"load_id": "integer", "field": "string", "reason": "string"}, staff_only=True),
     Table("findings", findings,
           "Data-quality findings: loaded figures that look wrong and were flagged, never fixed.", PLACE,
-          columns={"load_id": "integer", "kind_of_finding": "string"}),
+          columns={"load_id": "integer", "kind_of_finding": "string"}, staff_only=True),
 )
 TABLES: dict[str, Table] = {t.name: t for t in TABLE_LIST}
 _BY_ANY_NAME: dict[str, Table] = {n: t for t in TABLE_LIST for n in (t.name, *t.aliases)}
@@ -330,6 +371,16 @@ def available() -> dict[str, Builder]:
     return {name: t.frame for name, t in TABLES.items()}
 
 
+def open_tables(viewer: Viewer | None = None) -> dict[str, Table]:
+    """The registered tables `viewer` (default: the current one) may have: what every surface lists."""
+    return {name: t for name, t in TABLES.items() if t.open_to(viewer)}
+
+
+def open_names(viewer: Viewer | None = None) -> list[str]:
+    """Every name (and former name) of the tables `viewer` may have, sorted."""
+    return sorted(n for t in open_tables(viewer).values() for n in (t.name, *t.aliases))
+
+
 # --- the /data page's list -------------------------------------------------------------------------------
 
 
@@ -350,8 +401,7 @@ def download_catalogue(db: Db = None) -> pd.DataFrame:
     newest = reader(db).df("SELECT max(finished_at) AS t, bool_or(synthetic) AS s FROM loads"
                            " WHERE status <> 'refused'").iloc[0]
     rows = []
-    for name in sorted(TABLES):
-        entry = TABLES[name]
+    for name, entry in sorted(open_tables().items()):
         try:
             frame = entry.frame(db)
         except duckdb.Error as exc:  # a warehouse older than this table: list it, say so

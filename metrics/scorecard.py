@@ -26,7 +26,7 @@ from core.models import Goal
 from core.paths import DATA_DIR
 from core.vocab import STATUSES
 from metrics.cache import cached
-from metrics.db import Reader, reader
+from metrics.db import Reader, reader, withhold_partial_years
 from metrics.provenance import attach_freshness, loads_table
 from metrics.standards import event_stat_column, reported_values, standards_status
 from metrics.stats import add_interval, significant, two_proportion_test
@@ -174,6 +174,8 @@ def _measured(db: str, goal: Goal, data_dir: str | os.PathLike[str]) -> pd.DataF
     frame = attach_freshness(frame.reset_index(drop=True), loads_table(r))
     frame["fiscal_year"] = pd.to_datetime(frame["period_start"]).dt.year + 1
     frame["actual_source"] = source
+    # Added up from quarters here: public only when all its quarters are (metrics.db).
+    frame = withhold_partial_years(frame.assign(service_id=m.service, grain="year"), db)
     return frame[cols]
 
 

@@ -36,11 +36,13 @@ from core.safe_text import neutralise_frame
 from ingest.loader import sha256_of
 from metrics.access import PUBLIC, viewing
 from metrics.exports import available
+from metrics.registry import TABLES
 from metrics.suppression import min_count, suppression_rule_text
 
 MANIFEST = "manifest.json"
-#: Exports that are not public figures of a quarter.
-NOT_ARCHIVED = frozenset({"loads", "rejects", "findings", "reporting-history"})
+#: Exports that are not public figures of a quarter: the staff-only operator tables (metrics.registry)
+#: and the workflow history.
+NOT_ARCHIVED = frozenset({t.name for t in TABLES.values() if t.staff_only} | {"reporting-history"})
 _VERSION = re.compile(r"^v(\d+)$")
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from metrics.access import OMB, PUBLIC, viewing
-from metrics.registry import TABLES, names_and_aliases
+from metrics.registry import TABLES, names_and_aliases, open_names, open_tables
 from metrics.suppression import suppressed_label
 from servicestat.cli import main as cli
 from tests.conftest import query
@@ -163,18 +163,23 @@ def test_archive_lists_and_serves_files_read_only(anonymous, demo_db):
     assert anonymous.post("/api/v1/archive/FY2025-Q3/v1/manifest.json").status_code in (404, 405)
 
 
-def test_openapi_lists_exactly_the_registered_tables(anonymous):
+def test_openapi_lists_exactly_the_registered_tables(anonymous, omb):
+    """Every registered table for staff; for the public every one but the staff-only tables."""
+    staff = omb.get("/api/v1/openapi.json").get_json()
+    assert {p.removeprefix("/api/v1/") for p in staff["paths"]} - {"archive", "submissions"} == set(
+        names_and_aliases())
     doc = anonymous.get("/api/v1/openapi.json").get_json()
     tables = {path.removeprefix("/api/v1/") for path in doc["paths"]} - {"archive", "submissions"}
-    assert tables == set(names_and_aliases())
+    assert tables == set(open_names(PUBLIC)) == set(names_and_aliases()) - {"loads", "rejects", "findings"}
     assert {"standards", "goals", "reporting"} <= tables - set(TABLES)  # former names still answer
-    for name, entry in TABLES.items():
+    for name, entry in open_tables(PUBLIC).items():
         operation = doc["paths"][f"/api/v1/{name}"]["get"]
         assert operation["summary"] == entry.description and not operation.get("deprecated")
         for alias in entry.aliases:
             assert doc["paths"][f"/api/v1/{alias}"]["get"]["deprecated"] is True
     index = anonymous.get("/api/v1/").get_json()
-    assert [e["name"] for e in index["endpoints"]] == [*TABLES, "archive"]
+    assert [e["name"] for e in index["endpoints"]] == [*open_tables(PUBLIC), "archive"]
+    assert [e["name"] for e in omb.get("/api/v1/").get_json()["endpoints"]] == [*TABLES, "archive"]
 
 
 def test_former_names_answer_with_the_registered_table(omb):
@@ -260,6 +265,11 @@ def test_one_name_is_one_table_on_every_surface(omb, anonymous, demo_db, capsys,
     hold the same columns and rows, for OMB and for the public."""
     client, viewer = (omb, OMB) if who == "omb" else (anonymous, PUBLIC)
     for name in TABLES:
+        if not TABLES[name].open_to(viewer):  # staff only: no such table for the public, anywhere
+            assert client.get(f"/download/{name}.csv").status_code == 404, name
+            assert client.get(f"/api/v1/{name}?format=csv").status_code == 404, name
+            assert _cli_csv(name, demo_db, viewer, capsys)[1:] == [], name
+            continue
         download = client.get(f"/download/{name}.csv")
         assert download.status_code == 200, (name, download.get_data(as_text=True)[:200])
         rows = _rows(download.get_data(as_text=True))

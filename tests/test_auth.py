@@ -16,22 +16,22 @@ from werkzeug.security import check_password_hash
 
 from dashboard.auth import AuthConfigError, add_token, add_user, load_users, oidc_settings, token_agency
 from metrics.access import PUBLIC, current_viewer, set_default_viewer
-from tests.web_support import PASSWORDS, csrf_from, demo_db, make_app, make_users, signed_in_client
+from tests.web_support import (
+    PASSWORDS,
+    app_with_viewer_probe,
+    csrf_from,
+    demo_db,
+    make_app,
+    make_users,
+    signed_in_client,
+)
 
 __all__ = ["demo_db"]  # the fixture, imported for pytest
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, demo_db: Path):
-    folder = tmp_path_factory.mktemp("auth")
-    make_users(folder / "users.yaml")
-    application = make_app(demo_db, folder)
-
-    @application.server.get("/_test/viewer")
-    def _viewer() -> flask.Response:
-        return flask.jsonify(viewer=current_viewer().key)
-
-    return application
+    return app_with_viewer_probe(demo_db, tmp_path_factory.mktemp("auth"))
 
 
 def viewer_of(client) -> str:

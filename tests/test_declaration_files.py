@@ -45,6 +45,8 @@ PLANTS: dict[str, Plant] = {
                            "usda-fsa: name: Field required"),
     "service_aliases.csv": Plant("Applying for a Patent,doc-patents,", "Applying for a Patent,doc-patent,",
                                  "Applying for a Patent: unknown service 'doc-patent' (see services.csv)"),
+    "service_keywords.csv": Plant("dos-ca,passport|passport renewal|", "dos-ca,passport||",
+                                  "dos-ca: keywords: '' has no word in it; separate keywords with one '|'"),
     "services.csv": Plant("dos-ca,dos-ca,Passport Services", "dos-ca,dos-cx,Passport Services",
                           "dos-ca: unknown agency 'dos-cx' (see agencies.csv)"),
     "channels.yaml": Plant("aliases: [phone, telephone", "aliases: [phone, Web, telephone",
@@ -73,6 +75,9 @@ PLANTS: dict[str, Plant] = {
                               "'signature_initiative' or 'action_plan'"),
     "benchmark_peers.yaml": Plant("{service: dhs-tsa,", "{service: dhs-tsx,",
                                   "unknown service 'dhs-tsx' (see services.csv)"),
+    "site.yaml": Plant("email: servicestat-accessibility@omb.example", "email: servicestat-accessibility",
+                       "accessibility_contact.email: 'servicestat-accessibility' is not an email address "
+                       "(name@domain)"),
     "users.example.yaml": Plant("role: omb ", "role: admin ",
                                 "omb-reviewer: role: Input should be 'agency' or 'omb'"),
 }

@@ -24,11 +24,13 @@ import pytest
 
 from dashboard.auth import add_token
 from metrics.access import OMB, PUBLIC, agency_manager, viewing
-from metrics.db import reader
+from metrics.db import partial_years, reader
+from metrics.registry import TABLES, download_catalogue, table
+from publish.archive import public_tables
 from servicestat.cli import main
 from tests.conftest import query
 from tests.reliability import serving
-from tests.web_support import demo_db, make_app
+from tests.web_support import demo_db, make_app, make_users, signed_in_client
 
 __all__ = ["demo_db"]
 
@@ -58,6 +60,7 @@ def site(tmp_path_factory, demo_db) -> Site:
         app = make_app(db, folder)
     tokens = {"dos": add_token(folder / "tokens.yaml", "dos-ca"),
               "va": add_token(folder / "tokens.yaml", "va-vba")}
+    make_users(folder / "users.yaml")
     return Site(app, db, tokens)
 
 
@@ -265,11 +268,13 @@ def test_well_formed_callback_still_draws_the_page(site: Site):
     assert "Government-wide overview" in response.get_data(as_text=True)
 
 
-def test_superscript_digit_as_fiscal_year_is_400(site: Site):
-    """`"²".isdigit()` is True but `int("²")` fails: the API must say 400, not 500 (dashboard/api.py,
-    metrics/registry.py: owned by the API rebuild, reported there)."""
-    response = site.app.server.test_client().get("/api/v1/status?fiscal_year=%C2%B2")
-    assert 400 <= response.status_code < 500
+@pytest.mark.parametrize("raw", ["%C2%B2", "%D9%A3", "--5", "2025%C2%B2", "-"])
+def test_superscript_digit_as_fiscal_year_is_400(site: Site, raw: str):
+    """`"²".isdigit()` is True but `int("²")` fails (so do Arabic-Indic digits and "--5"): a 400
+    naming the parameter, not a 500."""
+    response = site.app.server.test_client().get(f"/api/v1/status?fiscal_year={raw}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["parameter"] == "fiscal_year"
 
 
 # --- 9. internals in replies -------------------------------------------------------------------
@@ -327,6 +332,113 @@ def test_public_loads_are_only_loads_that_landed_published_data(site: Site):
         assert set(reader(site.db).df(sql)["load_id"]) == set(every)
 
 
+# --- 2. operator tables repeat unsuppressed counts: staff only ---------------------------------
+
+
+STAFF_ONLY = ("findings", "rejects", "loads")
+
+
+def test_the_operator_tables_are_declared_staff_only():
+    assert {t.name for t in TABLES.values() if t.staff_only} == set(STAFF_ONLY)
+
+
+def data_page(client) -> str:
+    """The /data page as drawn for this client, as JSON text (slashes unescaped)."""
+    answer = client.post("/_dash-update-component", json=pages_call("/data", None))
+    return json.dumps(answer.get_json())
+
+
+def test_public_reaches_no_findings_row_on_any_surface(site: Site):
+    """The attack: a public finding said "the answers add up to 181, not to the 185 respondents",
+    and the public channel total then gave a suppressed cell away. As the public, no surface has a
+    findings (or rejects, loads) row; as OMB every surface has them."""
+    with viewing(OMB):
+        found = table("findings").frame(site.db)
+    assert found["detail"].str.contains("add up to").any(), "the demo has the finding of the attack"
+    public, omb = site.app.server.test_client(), signed_in_client(site.app, "omb-user")
+    public_site = make_app(site.db, site.db.parent, public=True).server.test_client()
+    for name in STAFF_ONLY:
+        for client in (public, public_site):
+            for fmt in ("csv", "json", "parquet"):
+                assert client.get(f"/download/{name}.{fmt}").status_code == 404, (name, fmt)
+            for query_string in ("", "?format=csv", "?limit=1000"):
+                assert client.get(f"/api/v1/{name}{query_string}").status_code == 404, name
+        assert omb.get(f"/download/{name}.csv").status_code == 200
+        assert omb.get(f"/api/v1/{name}").status_code == 200
+    assert omb.get("/api/v1/findings?limit=1000").get_json()["meta"]["total"] == len(found)
+    assert "add up to" in omb.get("/download/findings.csv").get_data(as_text=True)
+    for client in (public, public_site):
+        listed = {e["name"] for e in client.get("/api/v1/").get_json()["endpoints"]}
+        paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+        page = data_page(client)
+        for name in STAFF_ONLY:
+            assert name not in listed and f"/api/v1/{name}" not in paths
+            assert f"/download/{name}." not in page
+        assert "/download/benchmarks.csv" in page
+    staff_paths = omb.get("/api/v1/openapi.json").get_json()["paths"]
+    staff_page = data_page(omb)
+    assert "/api/v1/findings" in staff_paths and "/download/findings.csv" in staff_page
+    with viewing(PUBLIC):
+        empty = table("findings").frame(site.db)
+        assert empty.empty and list(empty.columns) == list(found.columns)
+        assert not set(STAFF_ONLY) & set(download_catalogue(site.db)["name"])
+        assert not set(STAFF_ONLY) & set(public_tables(site.db, 2025, 3))
+
+
+def test_an_agency_manager_gets_only_their_own_findings(site: Site):
+    with viewing(OMB):
+        every = table("findings").frame(site.db)
+    with viewing(agency_manager("dos-ca")):
+        own = table("findings").frame(site.db)
+    assert set(own["service_id"]) <= {"dos-ca"} and len(own) == (every["service_id"] == "dos-ca").sum()
+    assert len(own) < len(every)
+
+
+# --- 6. a fiscal-year figure from a partly published year -----------------------------------
+
+
+def test_fiscal_year_status_is_not_public_while_a_quarter_is_unpublished(site: Site):
+    """FY2025 Q4 is unpublished in the demo: the public must not get FY2025 judged on Q1-Q3."""
+    omb = signed_in_client(site.app, "omb-user")
+    public = site.app.server.test_client()
+    url = "/api/v1/status?grain=year&fiscal_year={}&limit=1000"
+    assert omb.get(url.format(2025)).get_json()["meta"]["total"] > 0
+    assert public.get(url.format(2025)).get_json()["data"] == []
+    with viewing(PUBLIC):
+        partial = partial_years(site.db)
+    assert 2025 in {year for _, year in partial}
+    # a service's fully published year stays public; its partly published ones do not
+    shown = {r["service_id"] for r in public.get(url.format(2024)).get_json()["data"]}
+    assert shown and not {(s, 2024) for s in shown} & partial
+
+
+@pytest.mark.parametrize("name", ["status", "standards-status", "standards-scorecard", "benchmarks",
+                                  "driver-scorecard", "goal-progress", "channel-breakdown"])
+def test_no_public_table_has_a_year_figure_of_a_partly_published_year(site: Site, name: str):
+    """Every year figure at once: as the public, no row of any of these is a FY2025 year figure of a
+    service with an unpublished FY2025 quarter; OMB has such rows in the tables that have year rows."""
+    with viewing(PUBLIC):
+        partial = partial_years(site.db)
+        services = {s for s, _ in partial}
+        frame = table(name).frame(site.db, {"grain": "year"} if any(
+            p.name == "grain" for p in table(name).params) else {})
+    year_rows = _year_rows(frame, 2025)
+    if "service_id" in frame.columns:
+        year_rows = year_rows[year_rows["service_id"].isin(services)]
+    if "actual_source" in frame.columns:  # goals: the declared targets stay, measured actuals go
+        year_rows = year_rows[year_rows["actual_source"].astype("object").ne("GPRA report")
+                              & year_rows["actual"].notna()]
+    assert year_rows.empty, year_rows.head().to_dict("records")
+
+
+def _year_rows(frame, fiscal_year: int):
+    if "fiscal_year" in frame.columns and "quarter" not in frame.columns:
+        if "grain" in frame.columns:
+            frame = frame[frame["grain"] == "year"]
+        return frame[frame["fiscal_year"].astype("Int64") == fiscal_year]
+    return frame[frame["period"].astype("string") == f"FY{fiscal_year}"]
+
+
 # --- 10. resource use --------------------------------------------------------------------------
 
 
@@ -353,6 +465,49 @@ def test_unknown_columns_warning_lists_ten_and_counts_the_rest(site: Site):
     (result,) = response.get_json()["files"]
     (warning,) = [w for w in result["warnings"] if w.startswith("unknown column(s)")]
     assert warning == ("unknown column(s) ignored: " + ", ".join(extra[:10]) + " and 390 more")
+
+
+# --- 10. unknown agencies, the archive's lock files, caching of API answers -----------------
+
+
+@pytest.mark.parametrize("words", [["tokens", "add", "dos-cb"],
+                                   ["users", "add", "x", "--role", "agency", "--agency", "dos-cb",
+                                    "--no-password", "--email", "x@dos.example.gov"]])
+def test_an_agency_that_does_not_exist_is_refused_with_the_closest_ids(tmp_path, capsys, words):
+    path = tmp_path / "accounts.yaml"
+    assert main([*words, "--file", str(path)]) == 2
+    printed = " ".join(capsys.readouterr().err.split())
+    assert "unknown agency 'dos-cb'" in printed and "did you mean dos-ca" in printed
+    assert not path.exists(), "nothing was written"
+    right = [w.replace("dos-cb", "dos-ca") for w in words]
+    assert main([*right, "--file", str(path)]) == 0 and "dos-ca" in path.read_text()
+
+
+def test_archive_listing_shows_archive_files_only(site: Site):
+    root = Path(str(site.db) + ".archive")
+    version = root / "FY2025-Q3" / "v1"
+    version.mkdir(parents=True, exist_ok=True)
+    (version / "manifest.json").write_text("{}")
+    (root / "FY2025-Q3" / ".lock").write_text("")
+    (root / "FY2025-Q3" / ".staged-1-abc").mkdir(exist_ok=True)
+    (root / "FY2025-Q3" / ".staged-1-abc" / "status.csv").write_text("half written")
+    (root / "notes.txt").write_text("not an archive file")
+    client = site.app.server.test_client()
+    listing = [f["path"] for f in client.get("/api/v1/archive").get_json()["data"]]
+    assert listing == ["FY2025-Q3/v1/manifest.json"]
+    for hidden in ("FY2025-Q3/.lock", "FY2025-Q3/.staged-1-abc/status.csv", "notes.txt"):
+        assert client.get(f"/api/v1/archive/{hidden}").status_code == 404, hidden
+
+
+def test_api_answers_say_how_to_cache_them(site: Site):
+    public, omb = site.app.server.test_client(), signed_in_client(site.app, "omb-user")
+    for path in ("/api/v1/services", "/api/v1/", "/api/v1/openapi.json", "/api/v1/status?grain=x",
+                 "/api/v1/nothing", "/api/v1/archive"):
+        assert public.get(path).headers["Cache-Control"] == "no-cache", path
+        assert omb.get(path).headers["Cache-Control"] == "private, no-store", path
+    token = {"Authorization": f"Bearer {site.tokens['dos']}"}
+    refused = public.post("/api/v1/submissions", headers=token)
+    assert refused.status_code == 400 and refused.headers["Cache-Control"] == "private, no-store"
 
 
 # --- the same under gunicorn (`servicestat serve`) ---------------------------------------------

@@ -38,7 +38,9 @@ def schema_and_cookie(tmp_path_factory, demo_db: Path):
     app = make_app(demo_db, folder)
     client = signed_in_client(app, "omb-user")
     cookie = client.get_cookie("servicestat_session")
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app.server)
+    # The description as OMB reads it: the public's leaves out the staff-only tables.
+    schema = schemathesis.openapi.from_dict(client.get("/api/v1/openapi.json").get_json())
+    schema.app, schema.location = app.server, "/api/v1/openapi.json"
     return schema, f"servicestat_session={cookie.value}"
 
 
@@ -67,6 +69,8 @@ def test_api_conforms_to_its_openapi_description(schema_and_cookie, mode):
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy(generation_mode=mode))
         def run(case) -> None:
-            case.call_and_validate(headers={"Cookie": cookie}, checks=checks)
+            # A cookie jar entry: werkzeug's client drops a hand-written Cookie header.
+            name, _, value = cookie.partition("=")
+            case.call_and_validate(cookies={name: value}, checks=checks)
 
         run()

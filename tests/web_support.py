@@ -42,6 +42,22 @@ def make_app(db: str | Path, folder: Path, *, public: bool = False):
     return app
 
 
+def app_with_viewer_probe(db: str | Path, folder: Path):
+    """An app with sign-in users in `folder` and a `/_test/viewer` route that says who a request reads as."""
+    import flask
+
+    from metrics.access import current_viewer
+
+    make_users(folder / "users.yaml")
+    application = make_app(db, folder)
+
+    @application.server.get("/_test/viewer")
+    def _viewer() -> flask.Response:
+        return flask.jsonify(viewer=current_viewer().key)
+
+    return application
+
+
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has no CSRF token field"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from core.check_site import site
+
 dash.register_page(
     __name__,
     path="/accessibility",
@@ -13,13 +15,28 @@ dash.register_page(
     description="ServiceStat's Section 508 accessibility statement: standards, checks, and how "
     "to report a problem.",
     order=90,
+    server_rendered=True,  # the statement reads without JavaScript too (dashboard.server_html)
 )
 
-LAST_REVIEWED = "November 26, 2026"
+LAST_REVIEWED = "November 30, 2026"
 
 
 def _link(text: str, href: str) -> html.A:
     return html.A(text, href=href, className="usa-link")
+
+
+def _contact() -> list:
+    """How to reach the team (data/site.yaml `accessibility_contact`): email, phone and post."""
+    c = site().accessibility_contact
+    phone_digits = "".join(ch for ch in c.phone if ch.isdigit() or ch == "+")
+    return [
+        html.P(f"Contact {c.team}:"),
+        html.Ul(className="usa-list", **{"data-testid": "accessibility-contact"}, children=[
+            html.Li(["Email: ", _link(c.email, f"mailto:{c.email}")]),
+            html.Li(["Telephone: ", _link(c.phone, f"tel:{phone_digits}")]),
+            html.Li(f"Post: {c.postal_address}"),
+        ]),
+    ]
 
 
 def build_layout() -> html.Div:
@@ -95,10 +112,10 @@ def build_layout() -> html.Div:
             html.H2("Report a problem or ask for another format"),
             html.P(
                 "If something on ServiceStat is hard or impossible for you to use, or you need "
-                "its information in another format, contact the ServiceStat team through the "
-                "project’s issue tracker, or through the accessibility contact of the agency "
-                "that publishes this dashboard. Please include:"
+                "its information in another format, please tell us."
             ),
+            *_contact(),
+            html.P("Please include:"),
             html.Ul(
                 className="usa-list",
                 children=[

@@ -16,6 +16,7 @@ from dash import html
 
 from dashboard.charts import PALETTE, chart_block, figure_layout
 from dashboard.components import current_db
+from dashboard.exceptions_block import exceptions_block
 from dashboard.filters import FilterSpec, filter_form, read_filters, select_control
 from dashboard.formatting import fmt_date, fmt_number, fmt_percent, fmt_percent1, last_updated_text
 from dashboard.notices import (
@@ -67,6 +68,8 @@ dash.register_page(
     path_template="/agency/<agency_id>",
     name="Agency",
     title=title,
+    # dashboard.app answers /agency/<unknown id> with HTTP 404 (the page still explains).
+    known=lambda agency_id=None, **_: _agency_row(agency_id) is not None,
     description="An agency's services against their standards, goals, channels and initiatives.",
 )
 
@@ -291,6 +294,8 @@ def build_layout(db: str | None, agency_id: str | None, query: dict[str, Any]) -
         survey = [*_survey_blocks(surveys, svc, period), *_provider_blocks(db, agency_id)]
         if len(standards):  # standards first, as the agency is judged on them
             children += [
+                exceptions_block(db, period=period, query=query, path=f"/agency/{agency_id}", keep=values,
+                                 agency_id=agency_id),
                 standards_table_block(status, block_id="agency-standards", period=period, show_service=True),
                 standard_trend_block(status, block_id="agency-trend", standard_id=standard_id),
                 _channels_block(db, agency_id, period, grain),

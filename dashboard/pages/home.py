@@ -26,6 +26,7 @@ from dashboard.charts import (
     summary_tile,
 )
 from dashboard.components import current_db
+from dashboard.exceptions_block import exceptions_block
 from dashboard.filters import FilterSpec, filter_form, read_filters, select_control
 from dashboard.formatting import (
     fmt_decimal,
@@ -368,6 +369,7 @@ def build_layout(db: str | None, query: dict[str, Any]) -> html.Div:
         _tiles(row) if judged else _survey_tiles(row, drivers),
         html.P(f"Last updated: {last_updated_text(headlines[headlines['period'] == period]) or 'not known'}",
                className="font-sans-xs text-base-dark"),
+        exceptions_block(db, period=period, query=query, path=PATH, keep=values),
         drivers_block(drivers, block_id="home-survey-drivers", period=period,
                       title=f"Survey drivers, all services, {period}",
                       scope="all services and channels pooled",

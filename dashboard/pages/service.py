@@ -73,6 +73,8 @@ dash.register_page(
     path_template="/service/<service_id>",
     name="Service",
     title=title,
+    # dashboard.app answers /service/<unknown id> with HTTP 404 (the page still explains).
+    known=lambda service_id=None, **_: _service_row(service_id) is not None,
     description="One service against its standards, with times, survey drivers, channels and benchmarks.",
 )
 

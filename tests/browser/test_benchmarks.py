@@ -46,7 +46,8 @@ def acsi_from_csv(series: str, year: int) -> dict[str, float]:
 
 
 def satisfaction_index(db_path: str, fiscal_year: int) -> dict[str, tuple[float, int]]:
-    """service name -> (index, n) from the raw survey rows the public may see (published quarters)."""
+    """service name -> (index, n) from the raw survey rows the public may see: a year figure is public
+    only when every quarter of the year that holds survey rows is published (issue #16, item 6)."""
     con = duckdb.connect(db_path, read_only=True)
     try:
         rows = con.execute(
@@ -58,8 +59,13 @@ def satisfaction_index(db_path: str, fiscal_year: int) -> dict[str, tuple[float,
             JOIN reporting_state w ON w.service_id = r.service_id AND w.fiscal_year = r.fiscal_year
                  AND w.quarter = r.quarter AND w.state = 'published'
             WHERE r.driver = 'satisfaction' AND r.fiscal_year = ?
+              AND r.service_id NOT IN (
+                  SELECT u.service_id FROM survey_results u
+                  LEFT JOIN reporting_state p ON p.service_id = u.service_id
+                       AND p.fiscal_year = u.fiscal_year AND p.quarter = u.quarter AND p.state = 'published'
+                  WHERE u.fiscal_year = ? AND p.service_id IS NULL)
             GROUP BY s.name
-            """, [fiscal_year]).fetchall()
+            """, [fiscal_year, fiscal_year]).fetchall()
     finally:
         con.close()
     return {name: ((mean - 1) / 4 * 100, int(n)) for name, mean, n in rows}
@@ -181,12 +187,15 @@ def test_invalid_query_values_fall_back_with_a_notice(page, dash_ready):
     assert len(gap_rows(page)) >= 20
 
 
-def test_year_without_acsi_score_shows_an_empty_state(page, dash_ready):
+def test_partly_published_year_is_withheld_from_the_public_with_a_notice(page, dash_ready, db_path):
+    """FY2025 has an unpublished quarter for every service in the demo, so no FY2025 figure is public
+    (issue #16, item 6): the year is not offered, and asking for it falls back with a notice."""
+    assert satisfaction_index(db_path, 2025) == {}
     open_benchmarks(page, dash_ready, "?fiscal_year=2025&agency=all&benchmark=federal")
-    empty = page.locator("#benchmarks-gap [data-testid=empty-state]")
-    assert empty.is_visible() and "no ACSI federal government score for FY2025" in empty.inner_text()
-    assert page.locator("#benchmarks-gap-chart").count() == 0  # no blank chart
-    assert len(gap_rows(page)) >= 20  # the services' own figures are still there
+    assert "2025" not in [o.strip() for o in page.locator("#filter-fiscal_year option").all_inner_texts()]
+    assert "2025" in page.locator("[data-testid=filter-notice]").inner_text()
+    assert page.input_value("#filter-fiscal_year") == "2024"
+    assert len(gap_rows(page)) >= 20
 
 
 def test_keyboard_controls_toggles_and_axe(page, dash_ready, axe, axe_report):
