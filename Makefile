@@ -39,4 +39,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules data/servicestat.duckdb data/servicestat.duckdb.*
+	rm -rf $(VENV) node_modules data/servicestat.duckdb data/servicestat.duckdb.* data/servicestat-real.duckdb data/servicestat-real.duckdb.*
