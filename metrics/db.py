@@ -34,12 +34,14 @@ figures are *computed* from quarterly rows (a year's survey answers summed over 
 reported figures added up from months): each of those rows is visible on its own, so the views alone
 would let FY2025 be judged on Q1-Q3 while Q4 is unpublished. `withhold_partial_years` is the rule for
 those, applied to every published table (metrics.registry): a row that is a fiscal-year figure of a
-service (or of an agency, or of several services) is dropped when, for any of its services, the viewer
-sees some but not all four quarters of that year (`partial_years`).
+service (or of an agency, or of several services) is dropped when, for any of its services, a quarter
+of that year holds figures the viewer may not see (`partial_years`; a quarter without figures hides
+nothing). That set is worked out once per warehouse version and viewer.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -333,14 +335,22 @@ _HELD_QUARTERS = (
 
 
 def partial_years(db: str | os.PathLike[str] | None = None,
-                  viewer: Viewer | None = None) -> set[tuple[str, int]]:
+                  viewer: Viewer | None = None) -> frozenset[tuple[str, int]]:
     """(service_id, fiscal_year) of which some quarter holds figures that `viewer` may not see (none for
     OMB). A quarter without any figures hides nothing: a year of three published quarters and one that
     was never reported is whole for everyone."""
     viewer = viewer or current_viewer()
     if viewer.role == "omb":
-        return set()
-    cur = reader(db).cursor(viewer)
+        return frozenset()
+    path = str(Path(db_path(db)).resolve())
+    return _partial_years(path, reader(path).version(), viewer)
+
+
+@functools.lru_cache(maxsize=64)
+def _partial_years(path: str, version: object, viewer: Viewer) -> frozenset[tuple[str, int]]:
+    """`partial_years` of one warehouse version: every table and cached figure of a request asks it."""
+    del version  # part of the key only
+    cur = reader(path).cursor(viewer)
     try:
         present = {name for (name,) in cur.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'warehouse'").fetchall()}
@@ -349,14 +359,14 @@ def partial_years(db: str | os.PathLike[str] | None = None,
             for table, qi in _HELD_QUARTERS if table in present
         )
         if not held:
-            return set()
+            return frozenset()
         rows = cur.execute(
             f"SELECT DISTINCT service_id, qi // 4 FROM ({held}) h"
             " WHERE (service_id, qi) NOT IN (SELECT (service_id, qi) FROM _visible)"
         ).fetchall()
     finally:
         cur.close()
-    return {(str(service), int(year)) for service, year in rows}
+    return frozenset((str(service), int(year)) for service, year in rows)
 
 
 def _row_years(frame: pd.DataFrame) -> pd.Series | None:
