@@ -1,7 +1,8 @@
 """Check of data/benchmarks_acsi.csv: published ACSI scores, each with the address it came from.
 
 ingest/benchmarks.py refuses a malformed row when it writes the warehouse (the first one only);
-these are the same rules, every row at once, each at its line in the file.
+these are the same rules, every row at once, each at its line in the file. The file's columns, series
+and value types are declared here once; ingest reads them from this module.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ COLUMNS = ("series", "entity", "segment", "year", "period", "score", "value_type
            "source_note")
 SERIES = ("federal_government_aggregate", "national_acsi", "federal_driver", "federal_channel", "department",
           "agency_service", "private_industry")
+VALUE_TYPES = ("published", "derived")
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 
 
@@ -28,7 +30,7 @@ class BenchmarkRow(RowModel):
     year: int
     period: Literal["annual", "Q1", "Q2", "Q3", "Q4"] = "annual"
     score: Score
-    value_type: Literal["published", "derived"]
+    value_type: Literal[VALUE_TYPES]  # type: ignore[valid-type]
     source_url: Annotated[str, Field(pattern=r"^https?://\S+$")]
     source_note: str | None = None
 

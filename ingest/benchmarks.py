@@ -14,15 +14,11 @@ from pathlib import Path
 
 import duckdb
 
+from core.check_benchmarks import COLUMNS, SERIES, VALUE_TYPES
 from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from core.paths import DATA_DIR
 
 BENCHMARKS_FILE = "benchmarks_acsi.csv"
-COLUMNS = ("series", "entity", "segment", "year", "period", "score", "value_type", "source_url",
-           "source_note")
-SERIES = ("federal_government_aggregate", "national_acsi", "federal_driver", "federal_channel", "department",
-          "agency_service", "private_industry")
-VALUE_TYPES = ("published", "derived")
 
 
 class BenchmarkError(ValueError):
