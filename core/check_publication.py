@@ -14,7 +14,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from core.check_base import CheckContext, StrictModel, report_errors
 from core.models import Text
-from core.publication import NEW, WorkflowError, _quarter
+from core.publication import NEW, WorkflowError, parse_quarter
 from core.yamlio import line_of
 
 WholeCount = Annotated[int, Field(ge=1, strict=True)]
@@ -81,7 +81,7 @@ def _check_reporting(ctx: CheckContext, file: str, data: Any) -> None:
             continue  # reported by the model
         where = "reporting." + ".".join(map(str, loc))
         try:
-            _quarter(text, where)
+            parse_quarter(text, where)
         except WorkflowError as exc:
             ctx.add(file, line_of(rep, loc), str(exc))
 

@@ -83,7 +83,7 @@ class Obligation:
         return self.services.get(service_id, self.first_quarter)
 
 
-def _quarter(text: object, where: str) -> tuple[int, int]:
+def parse_quarter(text: object, where: str) -> tuple[int, int]:
     match = _QUARTER.match(str(text)) if isinstance(text, str) else None
     if match is None:
         raise WorkflowError(f"{where}: {text!r} is not a fiscal quarter; write it like FY2021 Q1")
@@ -100,9 +100,9 @@ def obligation(data_dir: str | os.PathLike[str] = DATA_DIR) -> Obligation:
     doc = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("reporting")
     if not isinstance(doc, dict) or "first_quarter" not in doc:
         raise WorkflowError(f"{path}: no `reporting.first_quarter` (the first quarter a report is due)")
-    first = _quarter(doc["first_quarter"], f"{path}: reporting.first_quarter")
+    first = parse_quarter(doc["first_quarter"], f"{path}: reporting.first_quarter")
     services = doc.get("services") or {}
     if not isinstance(services, dict):
         raise WorkflowError(f"{path}: reporting.services must map a service_id to its first quarter")
-    own = {str(sid): _quarter(q, f"{path}: reporting.services.{sid}") for sid, q in services.items()}
+    own = {str(sid): parse_quarter(q, f"{path}: reporting.services.{sid}") for sid, q in services.items()}
     return Obligation(first, own)
