@@ -1,13 +1,20 @@
 """Load test: `servicestat serve` on loopback under a bounded locust run, measured against one user.
 
 Starts `servicestat serve` (gunicorn) on a free 127.0.0.1 port against a warehouse (a generated one
-unless --db is given), then in the same run:
+unless --db is given), visits every page --warmup times (so both phases measure the served pages, not
+the first render after a load, which bench.dashboard times cold), then in the same run:
   1. one user for --baseline-seconds: the p95 a lone visitor sees;
   2. --users users for --seconds: requests, failures, median and p95 under load;
-and prints both and the ratio of the two p95s. Each simulated visitor requests the pages and the
-Dash JSON endpoints in turn with a short think time. Usage:
+and prints both and the ratio of the two p95s. Each simulated visitor loads the app as a browser
+does (the page shell, `/_dash-layout`, `/_dash-dependencies`), then visits every registered page in
+turn - the pages router POST to `/_dash-update-component` with the page's path, the exact body
+`bench.dashboard` times - with a short think time between. A callback that answers anything but 200
+counts as a failure. Usage:
 
     python -m bench.load --users 50 --seconds 60 [--db PATH] [--json]
+
+Measure on the demo warehouse (surveys, goals, observations) with `--db`; without it a warehouse of
+generated events only is served.
 
 locust is imported first because it patches the standard library for gevent on import; so run this
 as a program (tests run it in a subprocess), never import it into another process.
@@ -24,6 +31,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,21 +40,27 @@ from locust import HttpUser, between, task
 from locust.env import Environment
 from locust.log import setup_logging
 
-from bench.serving import free_port, stop, wait_until_serving
+from bench.dashboard import page_paths, payload, router_dependency
+from bench.serving import free_port, get, stop, wait_until_serving
 
 REPO = Path(__file__).resolve().parent.parent
-PATHS = ("/", "/accessibility", "/_dash-layout", "/_dash-dependencies")
+SHELL = ("/", "/_dash-layout", "/_dash-dependencies")  # what a browser fetches before any callback
 
 
 class Visitor(HttpUser):
-    """Someone reading the dashboard: each page and the app's JSON, with a short pause between."""
+    """Someone reading the dashboard: the app's shell and JSON, then each page's render callback."""
 
     wait_time = between(0.1, 0.5)
+    pages: tuple[str, ...] = ()  # set by main: every registered page's path
+    router: dict = {}  # the pages router callback of /_dash-dependencies
 
     @task
     def browse(self) -> None:
-        for path in PATHS:
+        for path in SHELL:
             self.client.get(path, name=path)
+        for path in self.pages:
+            self.client.post("/_dash-update-component", json=payload(self.router, path),
+                             name=f"callback {path}")
 
 
 @dataclass
@@ -74,8 +88,16 @@ def run_phase(host: str, users: int, seconds: float) -> Phase:
                  errors)
 
 
-
-
+def warm_up(host: str, router: dict, pages: tuple[str, ...], passes: int) -> None:
+    """Visit every page `passes` times before measuring, so that both phases see what every visitor but
+    the first after a load sees (cached tables in each worker); the cold render is bench.dashboard's."""
+    body = {"Content-Type": "application/json"}
+    for _ in range(passes):
+        for path in pages:
+            req = urllib.request.Request(f"{host}/_dash-update-component", method="POST", headers=body,
+                                         data=json.dumps(payload(router, path)).encode())
+            with urllib.request.urlopen(req, timeout=120) as resp:
+                resp.read()
 
 
 def demo_warehouse(folder: Path, rows: int) -> Path:
@@ -116,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="warehouse to serve (default: a generated one)")
     parser.add_argument("--rows", type=int, default=20_000, help="events in the generated warehouse")
     parser.add_argument("--json", action="store_true", help="also print the result as one JSON line")
+    parser.add_argument("--warmup", type=int, default=4,
+                        help="passes over every page before measuring (default 4: each worker renders each)")
     args = parser.parse_args(argv)
     if args.users < 1 or args.seconds <= 0 or args.seconds > 3600:
         parser.error("--users must be at least 1 and --seconds between 0 and 3600")
@@ -131,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 wait_until_serving(f"http://127.0.0.1:{port}/", server)
                 host = f"http://127.0.0.1:{port}"
+                status, body = get(f"{host}/_dash-dependencies")
+                if status != 200:
+                    raise RuntimeError(f"/_dash-dependencies answered {status}")
+                Visitor.router = router_dependency(json.loads(body))
+                Visitor.pages = tuple(page_paths(db))
+                warm_up(host, Visitor.router, Visitor.pages, args.warmup)
                 single = run_phase(host, 1, min(args.baseline_seconds, args.seconds))
                 loaded = run_phase(host, args.users, args.seconds)
                 alive = server.poll() is None

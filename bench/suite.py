@@ -1,7 +1,8 @@
 """The benchmark suite: every figure of issue #7 measured side by side in one run, printed as one table.
 
 Sections (each generates its own data in a temporary folder):
-  ingest     `servicestat ingest` of a generated CSV vs DuckDB's own read_csv into a table;
+  ingest     the loader on a generated CSV vs DuckDB's own read_csv into a table, its peak memory, and
+             a weekly file of 10,000 rows into the warehouse it built vs into an empty warehouse;
   rollup     the Ibis daily rollup on DuckDB vs a hand-written DuckDB query of the same aggregates, on
              a small and a 10x larger hive-partitioned Parquet event set (and the growth between them);
   spark      the same Ibis rollup on Spark local mode vs on DuckDB (reported, not a goal);
@@ -46,6 +47,7 @@ class Sizes:
     load_seconds: float
     baseline_seconds: float
     rollup_repeat: int = 3
+    weekly_rows: int = 10_000
 
 
 FULL = Sizes(10_000_000, 10_000_000, 100_000_000, 10_000_000, 1_000_000, 10_000_000, 10, 50, 60, 15)
@@ -174,16 +176,28 @@ FROM e GROUP BY ALL
 
 
 def bench_ingest(report: Report, work: Path, sizes: Sizes) -> None:
-    from bench.ingest import generate_events_csv, time_raw_duckdb, time_servicestat
+    """Ingest vs read_csv, then a weekly file into the warehouse that ingest built vs into an empty one."""
+    from bench.incremental import measure
+    from bench.ingest import generate_events_csv, ingest_run, time_raw_duckdb
 
     csv = work / "ingest.csv"
     generate_events_csv(csv, sizes.ingest_rows)
     raw = time_raw_duckdb(csv, work)
-    ours = time_servicestat(csv, work)
+    ours = ingest_run(csv, work)
     n = sizes.ingest_rows
-    report.add("ingest", f"rows/s, {n:,} rows CSV", f"{n / ours:,.0f}", f"{n / raw:,.0f} (read_csv)",
-               ours / raw, "<= 1.5x", "time ratio; includes checks, rollups, event dataset, swap")
+    report.add("ingest", f"rows/s, {n:,} rows CSV", f"{n / ours.seconds:,.0f}", f"{n / raw:,.0f} (read_csv)",
+               ours.seconds / raw, "<= 1.5x", "time ratio; includes checks, rollups, event dataset, swap")
+    report.add("ingest", f"peak RSS, {n:,} rows CSV", f"{ours.peak_mb:,.0f} MB", "-", None, "<= 2,048 MB",
+               "the ingest process (its VmHWM)")
     csv.unlink()
+    (work / "raw.duckdb").unlink(missing_ok=True)
+    empty, large = measure(work, work / "servicestat.duckdb", sizes.weekly_rows)
+    report.add("ingest", f"{sizes.weekly_rows:,} rows into {n:,} events", f"{large.seconds:.2f} s",
+               f"{empty.seconds:.2f} s (into empty)", large.seconds / empty.seconds, "<= 1.5x",
+               "one service, the week after; fresh process each")
+    report.add("ingest", f"peak RSS, {sizes.weekly_rows:,} rows into {n:,} events",
+               f"{large.peak_mb:,.0f} MB",
+               f"{empty.peak_mb:,.0f} MB (into empty)", large.peak_mb / empty.peak_mb, "<= 512 MB", "")
 
 
 def _rollup_pair(root: Path, repeat: int) -> tuple[float, float, int]:
@@ -352,6 +366,8 @@ SECTIONS = ("ingest", "rollup", "spark", "dashboard", "memory", "load")
 def run(sizes: Sizes, only: tuple[str, ...] = SECTIONS, workdir: str | None = None,
         progress: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> Report:
     report = Report()
+    if workdir:  # a named folder that does not exist yet is created, not an error
+        Path(workdir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="servicestat-bench-", dir=workdir) as tmp:
         work = Path(tmp)
         steps: list[tuple[str, Callable[[], None]]] = []

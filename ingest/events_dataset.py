@@ -105,25 +105,32 @@ def write_partitions(con: duckdb.DuckDBPyConnection, load_id: int,
     db = Path(db) if db is not None else _published_path(con)
     clean(con, db)
     root = dataset_dir(db)
-    touched = """SELECT DISTINCT s.agency_id, strftime(e.received_at, '%Y-%m') AS month
+    # The load's own rows sit together at the end of the table (load ids only grow), so this scan
+    # is pruned to them; the partitions are then read back within the load's time span only.
+    touched = """SELECT DISTINCT s.agency_id, date_trunc('month', e.received_at) AS month_start
                  FROM service_events e JOIN services s USING (service_id) WHERE e.load_id = ?"""
-    parts = con.execute(f"SELECT count(*) FROM ({touched})", [load_id]).fetchone()[0]
-    if not parts:
-        return 0
-    root.mkdir(parents=True, exist_ok=True)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _events_touched AS {touched}", [load_id])
     try:
+        parts, first, last = con.execute(
+            "SELECT count(*), min(month_start), max(month_start) + INTERVAL 1 MONTH FROM _events_touched"
+        ).fetchone()
+        if not parts:
+            return 0
+        root.mkdir(parents=True, exist_ok=True)
+        # No ORDER BY: sorting every touched partition cost more than the rest of the write, and
+        # readers of the dataset (rollups, Spark) group, they do not rely on an order.
         con.execute(
             f"""
             COPY (
               SELECT e.*, s.agency_id, strftime(e.received_at, '%Y-%m') AS month
               FROM service_events e JOIN services s USING (service_id)
               JOIN _events_touched t ON t.agency_id = s.agency_id
-               AND t.month = strftime(e.received_at, '%Y-%m')
-              ORDER BY e.service_id, e.channel, e.received_at
+               AND t.month_start = date_trunc('month', e.received_at)
+              WHERE e.received_at >= ? AND e.received_at < ?
             ) TO '{root}' (FORMAT parquet, PARTITION_BY (agency_id, month),
                            FILENAME_PATTERN 'load-{load_id:06d}_{{i}}', OVERWRITE_OR_IGNORE true)
-            """
+            """,
+            [first, last],
         )
     finally:
         con.execute("DROP TABLE IF EXISTS temp._events_touched")

@@ -215,9 +215,14 @@ def build_checked(
     if kind.unique_key and all(k in typed for k in kind.unique_key):
         # Find repeated keys with one grouping pass; join back only when there are any.
         key = ", ".join(kind.unique_key)
+        # Only the key columns are typed for this pass: typing every column twice doubled the check.
+        key_cols = ", ".join(f"{typed[k]} AS {k}" for k in kind.unique_key)
+        keys_only = (f"SELECT r.rowid - (SELECT min(rowid) FROM staged) + 1 AS _row, {key_cols}"
+                     f" FROM staged r {joins}")
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT {key}, min(_row) AS _first_row"
-            f" FROM ({inner}) WHERE {kind.unique_key[0]} IS NOT NULL AND {kind.unique_key[-1]} IS NOT NULL"
+            f" FROM ({keys_only})"
+            f" WHERE {kind.unique_key[0]} IS NOT NULL AND {kind.unique_key[-1]} IS NOT NULL"
             " GROUP BY ALL HAVING count(*) > 1"
         )
         if con.execute("SELECT count(*) FROM _dups").fetchone()[0]:

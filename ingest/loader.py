@@ -30,6 +30,11 @@ from ingest.rollup import refresh_rollups
 from ingest.warehouse import writer
 
 PROBLEMS_KEPT_IN_RESULT = 200
+#: DuckDB's memory for a load: a base, plus a multiple of the files' bytes, within a cap. A weekly
+#: file into a warehouse of millions of events then needs no more than into an empty one (scans of
+#: the large tables go through a small buffer pool), and ten million rows stay under 2 GB (DuckDB
+#: spills joins, sorts and groupings to `<db>.spill-<pid>/` beyond it).
+MEMORY_BASE_MB, MEMORY_PER_FILE_BYTE, MEMORY_CAP_MB = 256, 2, 1280
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
 log = logging.getLogger("servicestat.ingest")
@@ -160,9 +165,20 @@ def _duplicate_of(con: duckdb.DuckDBPyConnection, sha: str) -> int | None:
     return row[0] if row else None
 
 
-def _key_sql(exprs: Iterable[str]) -> str:
-    parts = [f"coalesce(CAST({e} AS VARCHAR), chr(30))" for e in exprs]
-    return "concat_ws(chr(31), " + ", ".join(parts) + ")"
+def _replace(con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
+    """Delete the earlier rows the file's good rows replace (same `replace_on` key); return how many.
+
+    The keys are joined typed (NULL matches NULL), not compared as one text per row: building a
+    text key for every row already in the table made a small load cost what the table holds.
+    """
+    keys = ", ".join(f"{e} AS _k{i}" for i, e in enumerate(kind.replace_on))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _replace_keys AS SELECT DISTINCT {keys}"
+                " FROM checked WHERE _ok")
+    try:
+        on = " AND ".join(f"({e}) IS NOT DISTINCT FROM k._k{i}" for i, e in enumerate(kind.replace_on))
+        return con.execute(f"DELETE FROM {kind.table} USING _replace_keys k WHERE {on}").fetchone()[0]
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp._replace_keys")
 
 
 def _record(con: duckdb.DuckDBPyConnection, result: LoadResult, sha: str, started: datetime,
@@ -249,11 +265,9 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
                 if all_or_nothing and good_rows else "no row of the file could be loaded"
             )
         else:
-            key = _key_sql(kind.replace_on)
-            result.rows_replaced = con.execute(
-                f"DELETE FROM {kind.table} WHERE {key} IN"
-                f" (SELECT DISTINCT {key} FROM checked WHERE _ok)"
-            ).fetchone()[0]
+            first_events = kind.table == "service_events" and not con.execute(
+                "SELECT EXISTS (SELECT 1 FROM service_events)").fetchone()[0]
+            result.rows_replaced = _replace(con, kind)
             cols = [c for c in con.sql("SELECT * FROM checked LIMIT 0").columns if not c.startswith("_")]
             con.execute(
                 f"INSERT INTO {kind.table} (load_id, {', '.join(cols)})"
@@ -263,9 +277,13 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
             result.status = "loaded_with_rejects" if bad_rows else "loaded"
             if kind.table == "service_events" and good_rows:
                 # Rollups are part of the same transaction: a published load never has stale ones.
-                services = [r[0] for r in con.execute(
-                    "SELECT DISTINCT service_id FROM checked WHERE _ok").fetchall()]
-                result.warnings += refresh_rollups(con, service_ids=services)
+                # Only the service-days the file carries (replaced rows share them) and their periods;
+                # into a warehouse without events that is everything, built the plain way.
+                if first_events:
+                    result.warnings += refresh_rollups(con)
+                else:
+                    result.warnings += refresh_rollups(con, touched="SELECT service_id, CAST(received_at"
+                                                       " AS DATE) AS day FROM checked WHERE _ok")
                 # The Parquet event dataset beside the warehouse (live once this load is published).
                 events_dataset.write_partitions(con, load_id)
         result.warnings = [short(w, MAX_WARNING_CHARS) for w in result.warnings]
@@ -339,6 +357,12 @@ def _record_refusal(con: duckdb.DuckDBPyConnection, result: LoadResult, sha: str
     con.execute("COMMIT")
 
 
+def memory_limit_mb(paths: Iterable[Path]) -> int:
+    """The DuckDB memory limit of a load of these files (see MEMORY_BASE_MB)."""
+    size = sum(p.stat().st_size for p in paths if p.is_file())
+    return min(MEMORY_CAP_MB, MEMORY_BASE_MB + MEMORY_PER_FILE_BYTE * size // 2**20)
+
+
 def load(
     paths: Iterable[str | os.PathLike[str]],
     db: str | os.PathLike[str] | None = None,
@@ -356,7 +380,9 @@ def load(
     target = db_path(db)
     results: list[LoadResult] = []
     t0 = time.perf_counter()
+    paths = [Path(p) for p in paths]
     with writer(target) as con:
+        con.execute(f"SET memory_limit = '{memory_limit_mb(paths)}MB'")
         for p in paths:
             results.append(_load_one(con, Path(p), kind, all_or_nothing, synthetic, show_progress,
                                           agency_id))

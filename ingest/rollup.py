@@ -88,15 +88,18 @@ def _prepare_events(con: duckdb.DuckDBPyConnection, where: str) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_events AS {events_sql(where)}")
 
 
-def _insert_daily(con: duckdb.DuckDBPyConnection) -> None:
+def _insert_daily(con: duckdb.DuckDBPyConnection, events: str = "_rollup_events") -> None:
     """The daily tables come from the one Ibis definition (ingest.ibis_rollup), compiled to DuckDB SQL."""
-    con.execute(f"INSERT INTO service_daily BY NAME {daily_sql('_rollup_events')}")
+    con.execute(f"INSERT INTO service_daily BY NAME {daily_sql(events)}")
     con.execute("INSERT INTO service_daily_standard BY NAME "
-                + daily_standard_sql("_rollup_events", "_rollup_daily_versions"))
+                + daily_standard_sql(events, "_rollup_daily_versions"))
 
 
-def _insert_periods(con: duckdb.DuckDBPyConnection) -> None:
+def _insert_periods(con: duckdb.DuckDBPyConnection, only_touched: bool = False) -> None:
+    """Period rows from `_rollup_events`; with `only_touched`, only the periods in `_rollup_periods`."""
     for grain, (col, months) in GRAINS.items():
+        restrict = (f"JOIN _rollup_periods rp ON rp.grain = '{grain}' AND rp.service_id = e.service_id"
+                    f" AND rp.period_start = c.{col}") if only_touched else ""
         end = f"(p + INTERVAL {months} MONTH - INTERVAL 1 DAY)::DATE"
         con.execute(
             f"""
@@ -105,7 +108,7 @@ def _insert_periods(con: duckdb.DuckDBPyConnection) -> None:
             FROM (
                 SELECT c.{col} AS p, e.service_id, e.channel, min(e.day) AS first_day, max(e.day) AS last_day,
                        {_MEASURES}
-                FROM _rollup_events e JOIN fiscal_calendar c ON c.date = e.day
+                FROM _rollup_events e JOIN fiscal_calendar c ON c.date = e.day {restrict}
                 GROUP BY GROUPING SETS ((p, e.service_id, e.channel), (p, e.service_id))
             )
             """
@@ -117,7 +120,7 @@ def _insert_periods(con: duckdb.DuckDBPyConnection) -> None:
                    v.version_from, v.threshold_minutes, v.measure,
                    count(*) FILTER (WHERE {COUNTED_SQL}), count(*) FILTER (WHERE {WITHIN_SQL})
             FROM _rollup_events e
-            JOIN fiscal_calendar c ON c.date = e.day
+            JOIN fiscal_calendar c ON c.date = e.day {restrict}
             JOIN _rollup_period_versions v
               ON v.grain = '{grain}' AND v.period_start = c.{col} AND v.service_id = e.service_id
              AND (v.channel IS NULL OR v.channel = e.channel)
@@ -126,10 +129,67 @@ def _insert_periods(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def _touched_periods(con: duckdb.DuckDBPyConnection, touched: str) -> None:
+    """`_rollup_days` (service-days to rebuild) and `_rollup_periods` (grain, service, period) from
+    `touched`, widened by the days of the same services that hold open events: an open event's age
+    is counted to its service's latest timestamp, which the load may have moved."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT DISTINCT service_id, day::DATE AS day"
+                f" FROM ({touched}) WHERE service_id IS NOT NULL AND day IS NOT NULL")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_services AS"
+                " SELECT DISTINCT service_id FROM _rollup_days")
+    con.execute(
+        "INSERT INTO _rollup_days SELECT DISTINCT service_id, received_at::DATE FROM service_events"
+        " WHERE service_id IN (SELECT service_id FROM _rollup_services) AND completed_at IS NULL"
+        " AND coalesce(outcome, 'pending') = 'pending'"
+        " EXCEPT SELECT service_id, day FROM _rollup_days")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_periods AS " + " UNION ".join(
+        f"SELECT DISTINCT '{grain}' AS grain, d.service_id, c.{col} AS period_start"
+        " FROM _rollup_days d JOIN fiscal_calendar c ON c.date = d.day"
+        for grain, (col, _) in GRAINS.items()))
+
+
+def _refresh_touched(con: duckdb.DuckDBPyConnection, decl: Declarations | None, touched: str) -> None:
+    """Rebuild only the touched service-days and the months, quarters and years that hold them.
+
+    A period's quantiles are recomputed from all its events (medians do not add up), so a load
+    costs the events of the periods it touched, never the whole warehouse.
+    """
+    _touched_periods(con, touched)
+    for name in ("service_daily", "service_daily_standard"):
+        con.execute(f"DELETE FROM {name} t USING _rollup_days d"
+                    " WHERE t.service_id = d.service_id AND t.day = d.day")
+    for name in ("service_period", "service_period_standard"):
+        con.execute(f"DELETE FROM {name} t USING _rollup_periods p WHERE t.grain = p.grain"
+                    " AND t.service_id = p.service_id AND t.period_start = p.period_start")
+    # Each touched year holds its quarters and months, so its events are all the periods need.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_events AS SELECT e.*"
+        f" FROM ({events_sql('service_id IN (SELECT service_id FROM _rollup_services)')}) e"
+        " JOIN fiscal_calendar c ON c.date = e.day"
+        " JOIN _rollup_periods y ON y.grain = 'year' AND y.service_id = e.service_id"
+        " AND y.period_start = c.fiscal_year_start")
+    con.execute("CREATE OR REPLACE TEMP VIEW _rollup_events_daily AS SELECT e.* FROM _rollup_events e"
+                " JOIN _rollup_days d ON d.service_id = e.service_id AND d.day = e.day")
+    first, last = con.execute("SELECT min(day), max(day) FROM _rollup_events").fetchall()[0]
+    if first is None:
+        return
+    wanted = {r[0] for r in con.execute("SELECT service_id FROM _rollup_services").fetchall()}
+    daily = daily_versions(decl, wanted) if decl else pd.DataFrame(columns=DAILY_COLUMNS)
+    periods = (_period_versions(con, decl, wanted, first, last) if decl
+               else pd.DataFrame(columns=PERIOD_COLUMNS))
+    _temp_table(con, "_rollup_daily_versions", daily, "version_to")
+    _temp_table(con, "_rollup_period_versions", periods, "period_start")
+    _insert_daily(con, "_rollup_events_daily")
+    _insert_periods(con, only_touched=True)
+
+
 def refresh_rollups(con: duckdb.DuckDBPyConnection, service_ids: Iterable[str] | None = None,
-                    data_dir: str | os.PathLike[str] = DATA_DIR) -> list[str]:
+                    data_dir: str | os.PathLike[str] = DATA_DIR, touched: str | None = None) -> list[str]:
     """(Re)build the rollups for `service_ids` (all services when None) on a writer connection.
 
+    With `touched` (SQL selecting `service_id, day`: the service-days whose events changed, as a
+    load knows them) only those days and the periods holding them are rebuilt; the result is the
+    same as a rebuild of the services (tests/test_rollup_incremental.py checks it).
     Runs inside the caller's transaction when there is one. Returns warnings (e.g. the standards
     could not be read, so no within-standard counts were built) rather than failing the load.
     """
@@ -142,6 +202,15 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, service_ids: Iterable[str] |
         decl = None
         warnings.append(f"rollups built without standards: the declarations have {len(exc.problems)} "
                         f"problem(s); run `servicestat check` ({exc.problems[0]})")
+    if touched is not None:
+        try:
+            _refresh_touched(con, decl, touched)
+        finally:
+            con.execute("DROP VIEW IF EXISTS temp._rollup_events_daily")
+            for temp in ("_rollup_events", "_rollup_daily_versions", "_rollup_period_versions",
+                         "_rollup_services", "_rollup_days", "_rollup_periods"):
+                con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+        return warnings
     services = None if service_ids is None else sorted(set(service_ids))
     if services is None:
         where = "true"

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from core.schema import SCHEMA_VERSION, TABLES
+from core.sqltext import literal
 from ingest import reference
 
 
@@ -35,6 +36,8 @@ def _remove_stale_work_files(db: Path) -> None:
     """Working copies left by a killed writer; safe to delete while we hold the lock."""
     for stale in db.parent.glob(f"{db.name}.work-*"):
         stale.unlink(missing_ok=True)
+    for spill in db.parent.glob(f"{db.name}.spill-*"):
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -67,6 +70,10 @@ def writer(db: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
         if db.exists():
             shutil.copyfile(db, work)
         con = duckdb.connect(str(work))
+        # Where DuckDB spills what does not fit its memory limit (the loader sets one); not under
+        # `<work>.tmp`, DuckDB's default, so that the working copy's name matches files only.
+        spill = db.with_name(f"{db.name}.spill-{os.getpid()}")
+        con.execute(f"SET temp_directory = {literal(str(spill))}")
         try:
             create_schema(con)
             yield con
@@ -75,8 +82,10 @@ def writer(db: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
             work.unlink(missing_ok=True)
             work.with_name(work.name + ".wal").unlink(missing_ok=True)
+            shutil.rmtree(spill, ignore_errors=True)
             raise
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
         with open(work, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(work, db)
