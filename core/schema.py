@@ -443,6 +443,36 @@ TABLES: tuple[Table, ...] = (
             C("reason", "VARCHAR", "Why (free text; not public)."),
         ),
     ),
+    Table(
+        "alerts",
+        "Alerts raised by the rules of data/alerts.yaml (written only by ingest/alerts_store.py after each "
+        "load and workflow move): one row per occurrence of a condition, kept when it no longer holds.",
+        (
+            C("alert_id", "BIGINT", "Alert number, increasing.", "PRIMARY KEY"),
+            C("rule_id", "VARCHAR", "The rule (`id` in data/alerts.yaml).", "NOT NULL"),
+            C("kind", "VARCHAR", "standard_off_track, survey_drop, report_overdue or load_rejects.",
+              "NOT NULL"),
+            C("severity", "VARCHAR", "high, medium or low, as the rule declares.", "NOT NULL"),
+            C("subject", "VARCHAR", "What the condition is about (standard and run start, service and "
+              "quarter, load); with `rule_id` it identifies an open alert.", "NOT NULL"),
+            C("agency_id", "VARCHAR", "The agency concerned; NULL when no one agency is (OMB only)."),
+            C("service_id", "VARCHAR", "The service concerned, when there is one."),
+            C("fiscal_year", "INTEGER", "Fiscal year of the latest period the alert describes."),
+            C("quarter", "INTEGER", "Fiscal quarter 1-4 of that period."),
+            C("load_id", "BIGINT", "The load concerned (load alerts)."),
+            C("message", "VARCHAR", "The rule's text filled in with the figures at the last evaluation.",
+              "NOT NULL"),
+            C("audience", "VARCHAR", "Who sees it: `everyone` (a public rule, and the public's own figures - "
+              "published, suppressed - tell it alike), `staff` (OMB and the agency) or `public` (the "
+              "public's telling of a condition staff see told from figures not yet published).", "NOT NULL"),
+            C("first_seen", "TIMESTAMP", "When the condition was first found (UTC).", "NOT NULL"),
+            C("last_seen", "TIMESTAMP", "When it was last found holding (UTC).", "NOT NULL"),
+            C("resolved_at", "TIMESTAMP", "When it was first found no longer holding (UTC); NULL while "
+              "open."),
+            C("sent_to", "VARCHAR[]", "Addresses the alert was e-mailed to (`servicestat alerts send`)."),
+            C("sent_at", "TIMESTAMP", "When it was last e-mailed (UTC)."),
+        ),
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable
 from typing import Any
 
 import gunicorn.http.wsgi
@@ -62,10 +63,12 @@ def _harden_gunicorn() -> None:
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, db_path: str, options: dict[str, Any], public: bool = False):
+    def __init__(self, db_path: str, options: dict[str, Any], public: bool = False,
+                 after_load: Callable[[str | None], object] | None = None):
         self.db_path = db_path
         self.options = options
         self.public = public
+        self.after_load = after_load
         super().__init__()
 
     def load_config(self) -> None:
@@ -75,10 +78,11 @@ class _Gunicorn(BaseApplication):
     def load(self):  # noqa: ANN201 - gunicorn's WSGI callable
         from dashboard.app import create_app
 
-        return create_app(self.db_path, public=self.public).server
+        return create_app(self.db_path, public=self.public, after_load=self.after_load).server
 
 
-def run_gunicorn(db_path: str, host: str, port: int, workers: int, public: bool = False) -> int:
+def run_gunicorn(db_path: str, host: str, port: int, workers: int, public: bool = False,
+                 after_load: Callable[[str | None], object] | None = None) -> int:
     if not public and not os.environ.get("SERVICESTAT_SECRET_KEY"):
         # One secret for all workers (they inherit the environment), so a session signed by one
         # worker is honoured by the others; sessions still end when the server stops.
@@ -97,5 +101,5 @@ def run_gunicorn(db_path: str, host: str, port: int, workers: int, public: bool 
     }
     max_content_length()  # a bad SERVICESTAT_MAX_UPLOAD_BYTES stops the start, naming the variable
     _harden_gunicorn()
-    _Gunicorn(db_path, options, public=public).run()
+    _Gunicorn(db_path, options, public=public, after_load=after_load).run()
     return 0

@@ -51,6 +51,7 @@ from core.fiscal import quarter_bounds
 from core.paths import DATA_DIR
 from ingest import events_dataset
 from ingest.loader import LoadResult, load
+from publish.alerts import refresh as refresh_alerts
 from publish.demo_events import day_tables, events_table, write_events
 from publish.demo_metrics import observation_rows
 from publish.demo_profiles import FIRST_FY, GENERIC, N_FY, PROFILES
@@ -173,6 +174,7 @@ def build_demo(db: Path, seed: int = 13571) -> list[LoadResult]:
                      + "".join(f"\n  {p.describe(r.file_name)}" for p in r.problems[:5]) for r in bad]
             raise RuntimeError("the demo data did not load cleanly:\n" + "\n".join(lines))
         move_many(fresh, reporting_moves(), archive=False)
+        refresh_alerts(fresh)  # the demo opens with the alerts its figures raise
         with open(db.with_name(db.name + ".lock"), "a+") as lock:  # wait for any writer of `db`
             fcntl.flock(lock, fcntl.LOCK_EX)
             db.with_name(db.name + ".wal").unlink(missing_ok=True)

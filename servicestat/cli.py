@@ -14,6 +14,8 @@ from rich.table import Table
 
 from core.paths import DATA_DIR, db_path
 from servicestat.account_commands import add_parsers as add_account_parsers
+from servicestat.alert_commands import add_parsers as add_alert_parsers
+from servicestat.alert_commands import refresh_after
 from servicestat.output import console
 from servicestat.publishing_commands import _publish_public_record, cmd_archive, cmd_demo, cmd_report
 from servicestat.serving import serve as _serve
@@ -48,7 +50,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             console.print(f"  … see all with: servicestat export rejects --db {db_path(args.db)}")
     rc = 0 if all(r.ok for r in results) else 1
     if args.published_source is not None:
-        return max(rc, _publish_public_record(args, results))
+        rc = max(rc, _publish_public_record(args, results))
+    if any(r.status != "duplicate" for r in results):
+        refresh_after(args.db)  # the alert rules, on what the load changed
     return rc
 
 
@@ -269,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_serve)
 
     add_account_parsers(sub)  # users add|remove, tokens add
+    add_alert_parsers(sub)  # alerts [list|refresh|send]
     return parser
 
 

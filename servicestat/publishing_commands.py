@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.table import Table
 
 from core.paths import db_path
+from servicestat.alert_commands import refresh_after
 from servicestat.output import console
 from servicestat.serving import serve as _serve
 
@@ -133,6 +134,7 @@ def _report_all(args: argparse.Namespace) -> int:
         console.print(f"[red]error[/]: {exc}", highlight=False)
         return 1
     _print_published(done, "(all loaded)" if fiscal_year is None else f"of FY{fiscal_year} Q{q}")
+    refresh_after(args.db)
     return 0
 
 
@@ -181,6 +183,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     console.print(f"{done.service_id} FY{done.fiscal_year} Q{done.quarter}: {done.from_state or 'new'} -> "
                   f"{done.state} (by {done.by})", highlight=False)
+    refresh_after(args.db)
     return 0
 
 
