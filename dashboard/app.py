@@ -14,6 +14,7 @@ from __future__ import annotations
 import html as html_lib
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -22,7 +23,7 @@ import flask
 from werkzeug.exceptions import NotFound
 
 from core.paths import NODE_MODULES
-from dashboard import api, auth, dash_guard, security
+from dashboard import api, auth, dash_guard, security, submit_page
 from dashboard.auth import account_html
 from dashboard.downloads import register_downloads
 from dashboard.server_html import to_html
@@ -186,11 +187,15 @@ def _register_not_found_status(app: dash.Dash) -> None:
         return response
 
 
-def create_app(db_path: str | None = None, *, public: bool = False) -> dash.Dash:
+def create_app(db_path: str | None = None, *, public: bool = False,
+               after_load: Callable[[str | None], object] | None = None) -> dash.Dash:
     """Build the ServiceStat Dash app; ``db_path`` is the DuckDB warehouse the pages will read.
 
     ``public``: the public site only (``servicestat serve --public``): no sign-in routes, every
     request reads as the public. Otherwise agency and OMB staff may sign in (dashboard.auth).
+    ``after_load(db_path)``: run after a submission loaded files (the command line hands in the alert
+    rules' refresh, publish.alerts.refresh, which the dashboard may not import: it draws, it does not
+    decide what a load means).
     """
     # Anything read outside a request (or before the viewer is set) reads as the public: fail safe.
     set_default_viewer(PUBLIC)
@@ -207,6 +212,7 @@ def create_app(db_path: str | None = None, *, public: bool = False) -> dash.Dash
         index_string=INDEX_STRING,
     )
     app.server.config["SERVICESTAT_DB"] = db_path
+    app.server.config["SERVICESTAT_AFTER_LOAD"] = after_load
     app.server.config.setdefault("USWDS_DIST", str(USWDS_DIST))
     app.layout = dash.page_container
     _register_uswds_route(app.server)
@@ -216,4 +222,5 @@ def create_app(db_path: str | None = None, *, public: bool = False) -> dash.Dash
     security.install(app)
     dash_guard.install(app)
     app.server.register_blueprint(api.blueprint)
+    submit_page.install(app.server)  # /submit: agency managers send files in the browser
     return app

@@ -74,8 +74,9 @@ def account_html() -> str:
             f' text-right" data-testid="account">{inner}</div></div>')
 
 
-def _page(title: str, body: str, status: int = 200) -> flask.Response:
-    """A server-rendered page in the site's shell (no Dash scripts: it works without JavaScript)."""
+def shell_page(title: str, body: str, status: int = 200) -> flask.Response:
+    """A server-rendered page in the site's shell (no Dash scripts: it works without JavaScript); also
+    the /submit page's (dashboard.submit_page)."""
 
     text = INDEX_STRING
     for key, value in {"{%metas%}": "", "{%favicon%}": '<link rel="icon" href="data:,">', "{%css%}": "",
@@ -122,7 +123,7 @@ The public pages and the open data need no sign-in.</p>
   <button class="usa-button margin-top-3" type="submit">Sign in</button>
 </form>
 {oidc}"""
-    return _page("Sign in", body, status)
+    return shell_page("Sign in", body, status)
 
 
 def _sign_in_session(user: User) -> None:

@@ -21,8 +21,10 @@ import os
 import pandas as pd
 
 from core import driver_patterns
-from core.survey_findings import INFORMATION, MEAN_ONLY_KINDS, SEVERITIES, question_findings, where
+from core.survey_findings import INFORMATION, MEAN_ONLY_KINDS, PROBLEM, SEVERITIES, question_findings, where
 from metrics.db import reader
+from metrics.directory import services
+from metrics.loads import quality_loads
 
 FINDING_COLUMNS = ["load_id", "file_name", "row_number", "service", "fiscal_year", "quarter",
                    "question_number", "driver", "severity", "kind_of_finding", "detail", "service_id",
@@ -87,3 +89,72 @@ def check_lines(found: pd.DataFrame, show: int = 20) -> list[str]:
         lines.append(f"{len(info)} information finding(s), normal and expected ({kinds}: fewer answers to a"
                      " question than respondents)")
     return lines
+
+
+def agency_findings(db: str | os.PathLike[str] | None = None, agency_id: str | None = None,
+                    found: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`findings` (or `found`) of one agency's services, with `agency_id`; all agencies when None."""
+    found = findings(db) if found is None else found
+    owner = services(db).set_index("service_id")["agency_id"]
+    found = found.assign(agency_id=found["service_id"].map(owner))
+    if agency_id is not None:
+        found = found[found["agency_id"] == agency_id]
+    return found.reset_index(drop=True)
+
+
+def findings_by_severity(found: pd.DataFrame) -> pd.DataFrame:
+    """Findings counted by severity (problems first) and kind: findings, loads and services they are in."""
+    columns = ["severity", "kind_of_finding", "findings", "loads", "services"]
+    if found.empty:
+        return pd.DataFrame(columns=columns)
+    out = (found.groupby(["severity", "kind_of_finding"], sort=False)
+           .agg(findings=("load_id", "size"), loads=("load_id", "nunique"),
+                services=("service_id", "nunique"))
+           .reset_index())
+    out["_rank"] = out["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+    out = out.sort_values(["_rank", "findings"], ascending=[True, False], kind="stable")
+    return out[columns].reset_index(drop=True)
+
+
+#: What `load_changes` compares, in reading order: (column, label).
+MEASURES = (("rows_read", "Rows read"), ("rows_loaded", "Rows loaded"), ("rows_rejected", "Rows rejected"),
+            ("warnings", "Warnings"), (PROBLEM, "Findings: problems"), (INFORMATION, "Findings: information"))
+CHANGE_COLUMNS = ["agency_id", "kind", "measure", "label", "latest_load_id", "latest", "previous_load_id",
+                  "previous", "change"]
+
+
+def load_changes(db: str | os.PathLike[str] | None = None, agency_id: str | None = None,
+                 found: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How each count changed since the last load: per agency and kind of file, the latest load's rows
+    read, loaded and rejected, warnings and findings beside the previous load's of the same kind
+    (files of different kinds are not like with like), and the change; without an earlier load the
+    previous count and the change are missing. Findings count those of the agency's services that a
+    load's rows carry as they stand (a load whose rows were replaced since has none left)."""
+    found = agency_findings(db, None, found)
+    agencies = [agency_id] if agency_id is not None else None
+    rows = []
+    every = quality_loads(db)
+    owners = every.assign(agency_id=every["agencies"].str.split(", ")).explode("agency_id")
+    owners = owners[owners["agency_id"].astype(bool)]
+    if agencies is not None:
+        owners = owners[owners["agency_id"].isin(agencies)]
+    counts = found.groupby(["agency_id", "load_id", "severity"]).size()
+    for (agency, kind), group in owners.sort_values("load_id").groupby(["agency_id", "kind"], sort=True):
+        pair = group.tail(2).iloc[::-1]
+        latest = pair.iloc[0]
+        previous = pair.iloc[1] if len(pair) > 1 else None
+        for measure, label in MEASURES:
+            def value(load: pd.Series | None, measure: str = measure, agency: str = agency) -> object:
+                if load is None:
+                    return pd.NA
+                if measure in SEVERITIES:
+                    return int(counts.get((agency, load["load_id"], measure), 0))
+                return load[measure]
+            now, before = value(latest), value(previous)
+            change = now - before if not (pd.isna(now) or pd.isna(before)) else pd.NA
+            rows.append((agency, kind, measure, label, int(latest["load_id"]), now,
+                         pd.NA if previous is None else int(previous["load_id"]), before, change))
+    out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    for column in ("latest_load_id", "latest", "previous_load_id", "previous", "change"):
+        out[column] = out[column].astype("Int64")
+    return out
