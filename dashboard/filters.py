@@ -6,7 +6,7 @@ back button works) and changing a select never moves focus on its own (WCAG 3.2.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -101,3 +101,50 @@ def query_string(values: Mapping[str, str]) -> str:
     """``?a=1&b=2`` for links that keep the current filters (empty values left out)."""
     kept = {k: v for k, v in values.items() if v not in (None, "")}
     return "?" + urlencode(kept) if kept else ""
+
+
+DRAFT_WORD = "draft"
+
+
+def with_draft_labels(options: Sequence[tuple[str, str]] | Sequence[str],
+                      drafts: Collection[str]) -> list[tuple[str, str]]:
+    """Period options whose label says "(draft)" for the periods in `drafts` (metrics.periods
+    decides which are drafts); the value stays the period, so URLs do not change."""
+    out = []
+    for option in options:
+        value, label = option if isinstance(option, tuple) else (option, option)
+        out.append((value, f"{label} ({DRAFT_WORD})" if value in drafts else label))
+    return out
+
+
+def mark_draft(block: Any) -> Any:
+    """Append "(draft)" in words to the first heading of a block (a chart section or a tile), so a
+    figure of a draft period says so wherever it is read, also out of context by a screen reader."""
+    stack = [block]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, (html.H2, html.H3)):
+            text = node.children if isinstance(node.children, list) else [node.children]
+            node.children = [*text, html.Span(f" ({DRAFT_WORD})", className="draft-label",
+                                              **{"data-testid": "draft-label"})]
+            return block
+        children = getattr(node, "children", None)
+        if isinstance(children, (list, tuple)):
+            stack.extend(children)
+        elif children is not None and not isinstance(children, str):
+            stack.append(children)
+    return block
+
+
+def label_drafts(blocks: Sequence[Any], period: str, drafts: Collection[str]) -> list[Any]:
+    """The blocks of one period as they are, or, when metrics.periods says the period is a draft, a
+    notice saying so in words followed by the blocks, each heading marked "(draft)"."""
+    if period not in drafts:
+        return list(blocks)
+    notice = html.Div(
+        className="usa-alert usa-alert--warning usa-alert--slim margin-y-2",
+        **{"data-testid": "draft-notice"},
+        children=html.Div(className="usa-alert__body", children=html.P(
+            f"{period} is a draft: some of its figures are not published yet and may change before OMB "
+            "publishes them. Every figure of this period is marked (draft).", className="usa-alert__text")))
+    return [notice, *(mark_draft(b) for b in blocks)]

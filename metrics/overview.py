@@ -1,8 +1,12 @@
 """Government-wide figures for the Chief Performance Officer's overview page.
 
 * `quarter_headlines`: per fiscal quarter, the share of standards met, the trust agree share (all
-  services pooled) with its Wilson 95% interval, and the services with a standard off track, each
-  with its change on the previous quarter (trust: with the pooled two-proportion test);
+  services of the scope pooled) with its Wilson 95% interval, and the services with a standard off
+  track, each with its change on the previous quarter (trust: with the pooled two-proportion test).
+  The scope is government-wide or one agency, the same in both quarters (metrics.periods.in_scope:
+  like with like); `status` says whether the quarter's figures include drafts;
+* `overview_scopes`: the scopes the overview shows a viewer (a manager: their agency, then
+  government-wide);
 * `significant_movers`: service x driver agree shares that changed significantly on the previous
   quarter (metrics.survey.driver_scores' test), biggest changes first. The federal index against
   ACSI is metrics.benchmark_view.federal_index_by_year.
@@ -16,7 +20,9 @@ import pandas as pd
 
 from core.paths import DATA_DIR
 from core.vocab import JUDGED
+from metrics.access import current_viewer
 from metrics.cache import cached
+from metrics.periods import DRAFT, PUBLISHED, in_scope
 from metrics.standards import standards_status
 from metrics.stats import add_interval, significant, two_proportion_test
 from metrics.survey import driver_scores
@@ -25,18 +31,21 @@ HEADLINE_COLUMNS = [
     "period", "period_start", "standards_met", "standards_judged", "share_met", "prev_share_met",
     "change_share_met", "services_off_track", "services_judged", "prev_services_off_track",
     "change_services_off_track", "trust_agree", "n", "trust_share", "trust_ci_low", "trust_ci_high",
-    "prev_trust_share", "change_trust", "p_value_trust", "significant_trust", "last_loaded", "synthetic",
+    "prev_trust_share", "change_trust", "p_value_trust", "significant_trust", "draft_services", "status",
+    "last_loaded", "synthetic",
 ]
 
 
 @cached
 def quarter_headlines(db: str | os.PathLike[str] | None = None,
-                      data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFrame:
-    """One row per fiscal quarter with the three headline figures and their change on the quarter
-    before (NaN where that quarter has no figure). `n` is the trust responses behind the share."""
-    status = standards_status(db, "quarter", data_dir=data_dir)
+                      data_dir: str | os.PathLike[str] = DATA_DIR, agency: str | None = None) -> pd.DataFrame:
+    """One row per fiscal quarter with the three headline figures of the scope (government-wide, or
+    `agency`) and their change on the same scope's quarter before (NaN where that quarter has no
+    figure). `n` is the trust responses behind the share; `draft_services` the services whose
+    figures in the quarter are not published yet, `status` draft when there is any."""
+    status = in_scope(standards_status(db, "quarter", data_dir=data_dir), db, agency)
     trust = driver_scores(db, "quarter", by_channel=False, data_dir=data_dir)
-    trust = trust[trust["driver"] == "trust"]
+    trust = in_scope(trust[trust["driver"] == "trust"], db, agency)
     if status.empty and trust.empty:
         return pd.DataFrame(columns=HEADLINE_COLUMNS)
 
@@ -80,6 +89,11 @@ def quarter_headlines(db: str | os.PathLike[str] | None = None,
     _, p = two_proportion_test(out["prev_trust_agree"], out["prev_n"], out["trust_agree"], out["n"])
     out["p_value_trust"] = p
     out["significant_trust"] = significant(p)
+    drafts = pd.concat([status.loc[status["draft"], ["period", "service_id"]],
+                        trust.loc[trust["draft"], ["period", "service_id"]]]).drop_duplicates()
+    counts = drafts.groupby("period")["service_id"].nunique()
+    out["draft_services"] = out["period"].map(counts).fillna(0).astype("int64")
+    out["status"] = [DRAFT if d else PUBLISHED for d in out["draft_services"]]
     out["last_loaded"] = out[["last_std", "last_tr"]].max(axis=1)
     out["synthetic"] = out["syn_std"].fillna(False).astype(bool) | out["syn_tr"].fillna(False).astype(bool)
     out["period_start"] = out["period_start"].dt.date
@@ -105,6 +119,13 @@ def significant_movers(db: str | os.PathLike[str] | None = None, period: str = "
     return rows.head(limit)[MOVER_COLUMNS].reset_index(drop=True)
 
 
+def overview_scopes() -> list[str | None]:
+    """The scopes of the overview's headlines for the current viewer, first shown first: an agency
+    manager's own agency, then government-wide (None) for everyone."""
+    viewer = current_viewer()
+    return [viewer.agency_id, None] if viewer.role == "agency" else [None]
+
+
 def latest_period(frame: pd.DataFrame, column: str = "period") -> str | None:
     """The last period (by period_start) in a frame, or None when it is empty."""
     if frame.empty:
@@ -112,4 +133,4 @@ def latest_period(frame: pd.DataFrame, column: str = "period") -> str | None:
     return str(frame.sort_values("period_start")[column].iloc[-1])
 
 
-__all__ = ["quarter_headlines", "significant_movers", "latest_period"]
+__all__ = ["quarter_headlines", "significant_movers", "overview_scopes", "latest_period"]

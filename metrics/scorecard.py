@@ -27,6 +27,7 @@ from core.paths import DATA_DIR
 from core.vocab import STATUSES
 from metrics.cache import cached
 from metrics.db import Reader, reader, withhold_partial_years
+from metrics.periods import in_scope
 from metrics.provenance import attach_freshness, loads_table
 from metrics.standards import event_stat_column, reported_values, standards_status
 from metrics.stats import add_interval, significant, two_proportion_test
@@ -68,6 +69,8 @@ def government_drivers(db: str | os.PathLike[str] | None = None, grain: str = "q
     with the pooled two-proportion z-test, like each service's change."""
     scores = driver_scores(db, grain, by_channel=False, data_dir=data_dir)
     scores = scores[scores["n"].fillna(0) > 0]
+    if grain == "quarter":  # like with like: government-wide pools no manager's own drafts
+        scores = in_scope(scores, db)
     if scores.empty:
         return pd.DataFrame(columns=GOVERNMENT_DRIVER_COLUMNS)
     scores = scores.assign(points=scores["mean"] * scores["n"])

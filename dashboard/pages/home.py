@@ -1,21 +1,22 @@
 """Government-wide overview (``/``) for the OMB Chief Performance Officer.
 
-Headline tiles (standards met, trust with its interval, services off track, each with the change on
-the previous quarter), trust by channel, heatmaps agencies x drivers and agencies x quarters
-(standards met), the biggest significant movers and the federal index against ACSI. Filters
-(quarter, driver) live in the URL. Figures come from metrics.overview, metrics.scorecard and
-metrics.channels; this module only draws them.
-"""
+For signed-in staff first what to look at (dashboard.attention_block); then headline tiles per scope
+(dashboard.headline_tiles: a manager's own agency, then government-wide, each compared with the same
+scope's previous quarter), what needs attention, trust by channel, heatmaps agencies x drivers and
+agencies x quarters (standards met), movers by agency (dashboard.movers_block) and the federal index
+against ACSI. Filters (quarter, driver) live in the URL; the page opens on the latest published
+quarter and labels every figure of a draft quarter "(draft)" (metrics.periods). Figures come from the
+metrics layer; this module only draws them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash
-import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
+from dashboard.attention_block import attention_block
 from dashboard.charts import (
     PALETTE,
     SERIES_COLOURS,
@@ -23,32 +24,39 @@ from dashboard.charts import (
     SERIES_SYMBOLS,
     chart_block,
     figure_layout,
-    summary_tile,
 )
 from dashboard.components import current_db
 from dashboard.exceptions_block import exceptions_block
-from dashboard.filters import FilterSpec, filter_form, read_filters, select_control
+from dashboard.filters import (
+    FilterSpec,
+    filter_form,
+    mark_draft,
+    read_filters,
+    select_control,
+    with_draft_labels,
+)
 from dashboard.formatting import (
     fmt_decimal,
-    fmt_interval,
-    fmt_mean,
     fmt_number,
     fmt_percent,
     fmt_percent1,
-    fmt_points,
     fmt_signed,
-    is_missing,
     last_updated_text,
 )
+from dashboard.headline_tiles import draft_notice, headline_sections
+from dashboard.heatmaps import AGREE_BANDS, MET_BANDS, band_legend, heatmap_figure, heatmap_list
+from dashboard.movers_block import movers_block
 from dashboard.notices import NO_WAREHOUSE_TEXT, any_synthetic, empty_state, notices_alert, page_intro
-from dashboard.survey_blocks import DRIVERS, a11_drivers, drivers_block, fmt_p
+from dashboard.survey_blocks import DRIVERS, a11_drivers, drivers_block
 from dashboard.tables import usa_table
 from metrics.access import current_viewer
 from metrics.benchmark_view import federal_index_by_year
 from metrics.channels import government_channels
 from metrics.db import WarehouseMissing
 from metrics.holdings import holdings
-from metrics.overview import quarter_headlines, significant_movers
+from metrics.overview import quarter_headlines
+from metrics.periods import default_quarter, draft_periods, quarter_status
+from metrics.reporting import today
 from metrics.scorecard import driver_scorecard, government_drivers, standards_scorecard
 
 dash.register_page(
@@ -64,76 +72,6 @@ PATH = "/"
 #: The trust-by-channel chart keeps the ids of the first example chart (tests/browser/test_shell.py).
 CHANNEL_BLOCK = "home-channels"
 HEATMAP_SCALE = [[0.0, "#f1f7fc"], [1.0, "#5d9fd1"]]
-
-
-def _change(change: object, significant: object, p: object, prev: str) -> str:
-    if is_missing(change):
-        return "No figure for the previous quarter"
-    sig = "a significant change" if bool(significant) else "not a significant change"
-    return f"{fmt_points(change)} {prev}, {sig} ({fmt_p(p)})"
-
-
-def _trust_tile(h: pd.Series, prev: str, mean: object = None) -> html.Div:
-    mean_text = f" Mean answer {fmt_mean(mean)} of 5." if not is_missing(mean) else ""
-    return summary_tile(
-        title="Trust", tile_id="tile-trust", value=fmt_percent1(h["trust_share"]),
-        detail=f"of {fmt_number(h['n'])} survey answers agreed they trust the agency; 95% interval "
-               f"{fmt_interval(h['trust_ci_low'], h['trust_ci_high'], 1)}.{mean_text}",
-        change=_change(h["change_trust"], h["significant_trust"], h["p_value_trust"], prev))
-
-
-def _tiles(h: pd.Series) -> html.Div:
-    prev = f"on the previous quarter ({_prev_label(h['period'])})"
-    met_change = (f"{fmt_points(h['change_share_met'])} {prev}" if not is_missing(h["change_share_met"])
-                  else "No figure for the previous quarter")
-    off_change = "No figure for the previous quarter"
-    if not is_missing(h["change_services_off_track"]):
-        off_change = f"{fmt_signed(h['change_services_off_track'], 0)} services {prev}"
-    return html.Div(className="grid-row grid-gap-2 card-group-tiles", **{"data-testid": "tiles"}, children=[
-        summary_tile(
-            title="Standards met", tile_id="tile-standards-met",
-            value=fmt_percent(h["share_met"]),
-            detail=f"{fmt_number(h['standards_met'])} of {fmt_number(h['standards_judged'])} standards "
-                   f"judged were on track in {h['period']}.",
-            change=met_change),
-        _trust_tile(h, prev),
-        summary_tile(
-            title="Services off track", tile_id="tile-off-track",
-            value=fmt_number(h["services_off_track"]),
-            detail=f"of {fmt_number(h['services_judged'])} services judged had at least one standard off "
-                   f"track in {h['period']}.",
-            change=off_change),
-    ])
-
-
-def _survey_tiles(h: pd.Series, drivers: pd.DataFrame) -> html.Div:
-    """Headlines when no standard is judged in the quarter: trust, satisfaction and the services
-    surveyed, all from the A-11 survey answers."""
-    prev = f"on the previous quarter ({_prev_label(h['period'])})"
-    by = drivers.set_index("driver")
-    trust_mean = by.loc["trust", "mean"] if "trust" in by.index else None
-    tiles = [_trust_tile(h, prev, trust_mean)]
-    if "satisfaction" in by.index:
-        sat = by.loc["satisfaction"]
-        tiles.append(summary_tile(
-            title="Satisfaction", tile_id="tile-satisfaction", value=fmt_percent1(sat["agree_share"]),
-            detail=f"of {fmt_number(sat['n'])} survey answers agreed they were satisfied with the service; "
-                   f"95% interval {fmt_interval(sat['agree_ci_low'], sat['agree_ci_high'], 1)}. Mean answer "
-                   f"{fmt_mean(sat['mean'])} of 5.",
-            change=_change(sat["change_prev"], sat["significant_prev"], sat["p_value_prev"], prev)))
-    surveyed = int(drivers["services"].max()) if len(drivers) else 0
-    tiles.append(summary_tile(
-        title="Services surveyed", tile_id="tile-services-surveyed", value=fmt_number(surveyed),
-        detail=f"services reported A-11 survey answers for {h['period']}. No service standard was judged "
-               "this quarter, so the headlines are the survey's.",
-        change=None))
-    return html.Div(className="grid-row grid-gap-2 card-group-tiles", **{"data-testid": "tiles"},
-                    children=tiles)
-
-
-def _prev_label(period: str) -> str:
-    fy, q = int(period[2:6]), int(period[-1])
-    return f"FY{fy - 1} Q4" if q == 1 else f"FY{fy} Q{q - 1}"
 
 
 def _channel_block(db: str, period: str) -> Any:
@@ -183,11 +121,9 @@ def _driver_heatmap(db: str, fiscal_year: int) -> Any:
     drivers = [d for d in DRIVERS if d in set(frame["driver"])]
     wide = frame.pivot_table(index="agency", columns="driver", values="agree_share", aggfunc="first")
     wide = wide.reindex(columns=drivers).sort_index(ascending=False)
-    fig = go.Figure(go.Heatmap(
-        z=wide.values, x=[d.capitalize() for d in drivers], y=wide.index.tolist(), colorscale=HEATMAP_SCALE,
-        zmin=0.5, zmax=1.0, texttemplate="%{z:.0%}", textfont={"color": PALETTE["ink"], "size": 12},
-        hovertemplate="%{y}, %{x}: %{z:.1%}<extra></extra>", xgap=2, ygap=2,
-        colorbar={"title": {"text": "Agree"}, "tickformat": ".0%"}))
+    wide = wide.rename(columns=lambda d: d.capitalize())
+    cells = wide.apply(lambda col: col.map(fmt_percent))
+    fig = heatmap_figure(wide, cells, AGREE_BANDS)  # dashboard.heatmaps: banded, no data hatched
     figure_layout(fig, y_title="", x_title="Driver", height=max(360, 34 * len(wide) + 120))
     fig.update_layout(margin={"l": 16})
     best = frame.loc[frame["agree_share"].idxmax()]
@@ -205,7 +141,9 @@ def _driver_heatmap(db: str, fiscal_year: int) -> Any:
                       label_columns=["agency", "driver"], table_id="home-drivers-table")
     return chart_block(block_id="home-drivers", title=title, summary=summary, definition=definition,
                        figure=fig, table=table, last_updated=last_updated_text(frame),
-                       height_px=max(360, 34 * len(wide) + 120))
+                       height_px=max(360, 34 * len(wide) + 120),
+                       narrow=heatmap_list(wide, cells, AGREE_BANDS, label=title),
+                       notes=[band_legend(AGREE_BANDS, title="Colour key: share who agree")])
 
 
 def _standards_heatmap(db: str, fiscal_year: int) -> Any:
@@ -225,11 +163,7 @@ def _standards_heatmap(db: str, fiscal_year: int) -> Any:
                         ).pivot_table(index="agency", columns="period", values="label", aggfunc="first")
     wide = wide.reindex(columns=periods).sort_index(ascending=False)
     text = text.reindex(index=wide.index, columns=periods).fillna("none judged")
-    fig = go.Figure(go.Heatmap(
-        z=wide.values, x=periods, y=wide.index.tolist(), colorscale=HEATMAP_SCALE, zmin=0, zmax=1,
-        text=text.values, texttemplate="%{text}", textfont={"color": PALETTE["ink"], "size": 12},
-        hovertemplate="%{y}, %{x}: %{text}<extra></extra>", xgap=2, ygap=2,
-        colorbar={"title": {"text": "Met"}, "tickformat": ".0%"}))
+    fig = heatmap_figure(wide, text, MET_BANDS)  # dashboard.heatmaps: banded, none judged = no data
     height = max(320, 34 * len(wide) + 120)
     figure_layout(fig, y_title="", x_title="Fiscal quarter", height=height)
     fig.update_layout(margin={"l": 16})
@@ -245,48 +179,9 @@ def _standards_heatmap(db: str, fiscal_year: int) -> Any:
                       formatters={"share_met": fmt_percent},
                       label_columns=["agency", "period"], table_id="home-standards-table")
     return chart_block(block_id="home-standards", title=title, summary=summary, definition=definition,
-                       figure=fig, table=table, last_updated=last_updated_text(frame), height_px=height)
-
-
-def _movers_block(db: str, period: str, driver: str) -> Any:
-    rows = significant_movers(db, period, driver)
-    which = "all drivers" if driver == "all" else f"the {driver} driver"
-    title = f"Biggest significant movers, {period}"
-    definition = ("Services whose agree share for a driver changed on the previous quarter by more than "
-                  "chance explains: a pooled two-proportion z-test, two-sided p below 0.05. Largest changes "
-                  "first, up to ten.")
-    if rows.empty:
-        return chart_block(block_id="home-movers", title=title, summary="", definition=definition,
-                           figure=None, table=None, last_updated=None,
-                           empty_message=f"No significant changes on the previous quarter for {which} in "
-                           f"{period}.")
-    rows = rows.assign(label=[f"{s} – {d}" for s, d in zip(rows["service"], rows["driver"], strict=True)])
-    ordered = rows.iloc[::-1]
-    colours = [PALETTE["blue"] if c > 0 else PALETTE["vermillion"] for c in ordered["change_prev"]]
-    fig = go.Figure(go.Bar(
-        x=(ordered["change_prev"] * 100).round(1).tolist(), y=ordered["label"].tolist(), orientation="h",
-        marker_color=colours, marker_pattern_shape=["" if c > 0 else "/" for c in ordered["change_prev"]],
-        text=[fmt_points(c) for c in ordered["change_prev"]], textposition="auto",
-        hovertemplate="%{y}: %{x:+.1f} points<extra></extra>"))
-    figure_layout(fig, y_title="", x_title="Change on the previous quarter (percentage points)",
-                  height=max(320, 40 * len(rows) + 120))
-    fig.update_layout(showlegend=False)
-    top = rows.iloc[0]
-    summary = (f"{len(rows)} significant changes for {which} in {period}; the largest: {top['service']} "
-               f"{top['driver']} {fmt_points(top['change_prev'])} (from "
-               f"{fmt_percent1(top['prev_agree_share'])} to {fmt_percent1(top['agree_share'])}). "
-               "Increases are solid, decreases hatched.")
-    table = usa_table(rows, caption=f"Significant changes on the previous quarter, {period}",
-                      columns=[("service", "Service"), ("agency", "Agency"), ("driver", "Driver"),
-                               ("prev_agree_share", "Previous quarter"), ("agree_share", period),
-                               ("change_prev", "Change"), ("p_value_prev", "p-value"), ("n", "n")],
-                      formatters={"prev_agree_share": fmt_percent1, "agree_share": fmt_percent1,
-                                  "change_prev": fmt_points, "p_value_prev": lambda p: f"{p:.4f}",
-                                  "n": fmt_number},
-                      label_columns=["service", "agency", "driver"], table_id="home-movers-table")
-    return chart_block(block_id="home-movers", title=title, summary=summary, definition=definition,
-                       figure=fig, table=table, last_updated=last_updated_text(rows),
-                       height_px=max(320, 40 * len(rows) + 120))
+                       figure=fig, table=table, last_updated=last_updated_text(frame), height_px=height,
+                       narrow=heatmap_list(wide, text, MET_BANDS, label=title),
+                       notes=[band_legend(MET_BANDS, title="Colour key: standards on track")])
 
 
 def _benchmark_block(db: str) -> Any:
@@ -338,12 +233,17 @@ def build_layout(db: str | None, query: dict[str, Any]) -> html.Div:
                   "services off track, and how they moved.")
     try:
         headlines = quarter_headlines(db)
+        status = quarter_status(db)
     except WarehouseMissing:
         return html.Div([
             *page_intro("Government-wide overview", show_synthetic_notice=False, lead=intro_lead),
             empty_state(NO_WAREHOUSE_TEXT)])
-    periods = headlines.sort_values("period_start", ascending=False)["period"].tolist()
-    spec = {"quarter": FilterSpec("Quarter", periods[0] if periods else "", periods),
+    # The quarters the viewer sees figures of (newest first), opening on the latest published one.
+    periods = (status.sort_values("period_start", ascending=False)["period"].tolist() if len(status)
+               else headlines.sort_values("period_start", ascending=False)["period"].tolist())
+    drafts = draft_periods(status)
+    spec = {"quarter": FilterSpec("Quarter", default_quarter(status) or (periods[0] if periods else ""),
+                                  periods),
             "driver": FilterSpec("Driver", "all", ["all", *DRIVERS])}
     values, notices = read_filters(query, spec)
     period, driver = values["quarter"], values["driver"]
@@ -352,32 +252,40 @@ def build_layout(db: str | None, query: dict[str, Any]) -> html.Div:
     if not periods:
         children.append(empty_state(_nothing_text(db)))
         return html.Div(className="line-height-sans-5", children=children)
+    keep = {**values, **{k: str(query[k]) for k in ("sort", "dir", "msort", "mdir")
+                         if isinstance(query.get(k), str)}}
     children.append(filter_form(PATH, [
-        select_control("quarter", "Fiscal quarter", periods, period),
-        select_control("driver", "Driver (significant movers)",
+        select_control("quarter", "Fiscal quarter", with_draft_labels(periods, drafts), period),
+        select_control("driver", "Driver (movers)",
                        [("all", "All drivers"), *[(d, d.capitalize()) for d in DRIVERS]], driver),
     ]))
     if notices:
         children.append(notices_alert(notices))
-    row = headlines[headlines["period"] == period].iloc[0]
+    draft = period in drafts
+    if draft:
+        children.append(draft_notice(status, period))
     fiscal_year = int(period[2:6])
+
+    def label(block: Any, is_draft: bool = draft) -> Any:
+        return mark_draft(block) if is_draft else block
+
+    attention = attention_block(db, period=period, as_of=today())
+    if attention is not None:
+        children.append(attention)
+    children += headline_sections(db, headlines, period, dict(_agency_links(db)))
     drivers = government_drivers(db, "quarter")
     drivers = a11_drivers(drivers[drivers["period"] == period])
-    judged = not is_missing(row["standards_judged"]) and row["standards_judged"] > 0
     children += [
-        html.H2(f"Headlines, {period}", className="margin-top-4"),
-        _tiles(row) if judged else _survey_tiles(row, drivers),
-        html.P(f"Last updated: {last_updated_text(headlines[headlines['period'] == period]) or 'not known'}",
-               className="font-sans-xs text-base-dark"),
-        exceptions_block(db, period=period, query=query, path=PATH, keep=values),
-        drivers_block(drivers, block_id="home-survey-drivers", period=period,
-                      title=f"Survey drivers, all services, {period}",
-                      scope="all services and channels pooled",
-                      empty_message=f"No survey answers for {period}."),
-        _channel_block(db, period),
-        _driver_heatmap(db, fiscal_year),
-        _standards_heatmap(db, fiscal_year),
-        _movers_block(db, period, driver),
+        label(exceptions_block(db, period=period, query=query, path=PATH, keep=keep)),
+        label(drivers_block(drivers, block_id="home-survey-drivers", period=period,
+                            title=f"Survey drivers, all services, {period}",
+                            scope="all services and channels pooled",
+                            empty_message=f"No published survey answers of all services for {period}.")),
+        label(_channel_block(db, period)),
+        label(_driver_heatmap(db, fiscal_year), f"FY{fiscal_year}" in drafts),
+        label(_standards_heatmap(db, fiscal_year), f"FY{fiscal_year}" in drafts),
+        label(movers_block(db, period=period, query=query, path=PATH, keep=keep,
+                           measure="all" if driver == "all" else driver)),
         _benchmark_block(db),
         html.H2("By agency"),
         html.P("Open an agency's page for its services, standards, goals and initiatives."),

@@ -65,7 +65,8 @@ def test_home_quarter_filter_and_unknown_value_notice(page, dash_ready, axe, axe
     page.wait_for_url(lambda url: "driver=trust" in url)
     dash_ready(page)
     assert page.get_by_test_id("filter-notice").count() == 0
-    drivers = page.locator("#home-movers-table tbody tr td:nth-child(3)").all_text_contents()
+    # The movers block (#14.3): the measure is the first cell after the agency or service.
+    drivers = page.locator("#movers-table tbody tr td:nth-child(2)").all_text_contents()
     assert set(drivers) <= {"trust"}
 
 
