@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from core.check_alerts import check_alerts, check_subscriptions
 from core.check_base import CheckContext
 from core.check_benchmarks import check_benchmarks
 from core.check_catalogue import (
@@ -25,6 +26,8 @@ from core.check_catalogue import (
     check_peers,
     check_standards,
 )
+from core.check_narratives import check_narratives
+from core.check_operational_benchmarks import check_operational_benchmarks
 from core.check_publication import check_publication, check_users_example
 from core.check_reference import (
     check_agencies,
@@ -67,6 +70,10 @@ CHECKERS: tuple[tuple[str, Checker], ...] = (
     ("benchmark_peers.yaml", check_peers),
     ("users.example.yaml", check_users_example),
     ("site.yaml", check_site),
+    ("alerts.yaml", check_alerts),
+    ("subscriptions.yaml", check_subscriptions),
+    ("narratives.yaml", check_narratives),
+    ("benchmarks_operational.csv", check_operational_benchmarks),
 )
 FILES = TOP_LEVEL  # the catalogue files, which make up `Declarations`
 #: The files a `Declarations` is built from or refers to (its cache key).

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
-from core.units import THRESHOLD_UNITS
+from core.units import THRESHOLD_UNITS, in_unit
 
 EVENT_PERCENTILES = (0.5, 0.9)  # the percentiles the event rollups materialise
 
@@ -40,6 +40,8 @@ class MetricDef(_Model):
     aggregate: Literal["exact", "sum", "last", "weighted_mean", "none"]
     percentile: float | None = Field(default=None, gt=0, lt=1)
     driver: Slug | None = None  # one of driver_patterns.yaml `slots` (checked with the references)
+    #: The unit pages show the figure in (stored in `unit`): processing times in days, not minutes.
+    display_unit: Literal[tuple(THRESHOLD_UNITS)] | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _shape(self) -> MetricDef:
@@ -52,6 +54,9 @@ class MetricDef(_Model):
                 raise ValueError(f"event percentiles are materialised for {EVENT_PERCENTILES} only")
         if self.table == "survey_results" and self.driver is None:
             raise ValueError("a survey metric needs a `driver`")
+        shown = self.display_unit
+        if shown and self.unit in THRESHOLD_UNITS and in_unit(1.0, self.unit, shown) is None:
+            raise ValueError(f"display_unit {shown!r} cannot show a figure stored in {self.unit!r}")
         return self
 
     @property

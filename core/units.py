@@ -38,3 +38,13 @@ def convert(value: float, unit: str, to_unit: str) -> float | None:
     if family == "minutes" and to_unit == "business_days":
         return base * BUSINESS_DAYS_PER_CALENDAR_MINUTE
     return None
+
+
+def in_unit(value: float, unit: str, to_unit: str) -> float | None:
+    """`value unit` in `to_unit` of the same family (minutes -> days, share -> percent); None across
+    families. For showing a stored figure in a metric's `display_unit` (data/metrics.yaml)."""
+    if unit not in THRESHOLD_UNITS or to_unit not in THRESHOLD_UNITS:
+        return None
+    family, factor = THRESHOLD_UNITS[unit]
+    to_family, to_factor = THRESHOLD_UNITS[to_unit]
+    return value * factor / to_factor if family == to_family else None

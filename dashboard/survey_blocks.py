@@ -257,3 +257,70 @@ def driver_trend_block(rows: pd.DataFrame, *, block_id: str, driver: str, name: 
                       table_id=f"{block_id}-table")
     return chart_block(block_id=block_id, title=title, summary=summary, definition=definition, figure=fig,
                        table=table, last_updated=last_updated_text(rows))
+
+
+#: Answer 1 (strongly disagree) to 5 (strongly agree): colour and fill pattern, so that neighbouring
+#: answers differ by more than colour; disagreement warm, agreement cool, neutral grey.
+ANSWER_STYLES: tuple[tuple[str, str], ...] = (
+    (PALETTE["vermillion"], "x"), (PALETTE["orange"], "/"), (PALETTE["grey"], "."), (PALETTE["sky"], "-"),
+    (PALETTE["blue"], ""),
+)
+NOT_REPORTED = "distribution not reported"
+DISTRIBUTION_DEFINITION = (
+    "How the answers to each A-11 driver statement spread over the five points of the scale, as shares "
+    "of the valid answers (they add up to 100%), beside the agree share (answers 4 and 5). Where the "
+    "agency's file gave only the agree count or a published mean, the spread is not known: the table says "
+    f"“{NOT_REPORTED}”."
+)
+
+
+def _share_cell(value: object, reported: object) -> str:
+    if not bool(reported) or is_missing(reported):
+        return NOT_REPORTED
+    return fmt_percent1(value)
+
+
+def distribution_block(rows: pd.DataFrame, *, block_id: str, title: str, period: str, scope: str,
+                       empty_message: str) -> html.Section:
+    """Each driver's answers 1-5 as one stacked bar (shares), and a table with the agree share beside
+    them (`rows`: metrics.survey_distribution.answer_distribution for one service and period)."""
+    rows = a11_drivers(rows)
+    if rows.empty:
+        return chart_block(block_id=block_id, title=title, summary="", definition=DISTRIBUTION_DEFINITION,
+                           figure=None, table=None, last_updated=None, empty_message=empty_message)
+    rows = rows.assign(label=[d.capitalize() for d in rows["driver"]])
+    reported = rows["distribution_reported"].fillna(False).astype(bool)
+    if "suppressed" in rows:
+        reported &= ~rows["suppressed"].fillna(False).astype(bool)
+    cells = {f"text_{a}": [_share_cell(v, r) for v, r in zip(rows[f"share_{a}"], reported, strict=True)]
+             for a in range(1, 6)}
+    table_rows = rows.assign(**cells)
+    columns = [("label", "Driver"), ("agree_share", "Agree (4 or 5)"),
+               *((f"text_{a}", f"Answered {a}") for a in range(1, 6)), ("n", "n")]
+    table = usa_table(table_rows, caption=f"Answer distribution by driver, {scope}, {period}",
+                      columns=columns, formatters={"agree_share": fmt_percent1, "n": fmt_number},
+                      label_columns=["label"], table_id=f"{block_id}-table")
+    shown = rows[reported]
+    if shown.empty:
+        return chart_block(block_id=block_id, title=title,
+                           summary=f"No answer distribution to chart for {period}: the table says why.",
+                           definition=DISTRIBUTION_DEFINITION, figure=None, table=table,
+                           last_updated=last_updated_text(rows))
+    fig = go.Figure()
+    for a, (colour, pattern) in enumerate(ANSWER_STYLES, start=1):
+        fig.add_trace(go.Bar(  # legend names stay short: longer ones break the chart at 320 px
+            y=shown["label"].tolist(), x=shown[f"share_{a}"].tolist(), name=str(a), orientation="h",
+            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#ffffff"}},
+            hovertemplate=f"%{{y}}: %{{x:.1%}} answered {a}<extra></extra>"))
+    figure_layout(fig, y_title="", x_title="Share of answers")
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(barmode="stack", margin={"t": 64},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0,
+                              "traceorder": "normal", "title": {"text": "Answer:"}})
+    summary = (f"Stacked bar chart of the shares answering 1 (strongly disagree), 2, 3, 4 and 5 (strongly "
+               f"agree), {scope}, {period}: " + "; ".join(
+                   f"{r['label']} " + ", ".join(fmt_percent1(r[f"share_{a}"]) for a in range(1, 6))
+                   + f" (n = {fmt_number(r['n'])})" for _, r in shown.iterrows()) + ".")
+    return chart_block(block_id=block_id, title=title, summary=summary, definition=DISTRIBUTION_DEFINITION,
+                       figure=fig, table=table, last_updated=last_updated_text(rows))

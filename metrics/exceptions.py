@@ -150,6 +150,23 @@ def _declared(data_dir: str | os.PathLike[str]) -> dict[str, str | os.PathLike[s
     return {} if Path(data_dir).resolve() == Path(DATA_DIR).resolve() else {"data_dir": data_dir}
 
 
+def standard_results(status: pd.DataFrame, data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFrame:
+    """Every row of a `standards_status` frame (whatever its status) with the columns of `COLUMNS`:
+    result, target and gap in their units, the run off track and the changes, by the rules above.
+    For pages that show a standard's record over time, not only its bad periods (the agency report)."""
+    if status.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    directions = {k: m.direction for k, m in load_declarations(Path(data_dir)).metrics.items()}
+    records: list[dict] = []
+    for _, rows in status.sort_values(["standard_id", "period_start"]).groupby("standard_id", sort=False):
+        records += [_record(rec) for rec in _series(rows, directions)]
+    frame = pd.DataFrame(records)
+    frame["fiscal_year"], quarter = fiscal_columns(frame["period_start"])
+    frame["quarter"] = quarter.mask(frame["grain"].eq("year").to_numpy())
+    frame["periods_in_run"] = frame["periods_in_run"].astype("Int64")
+    return frame[COLUMNS]
+
+
 def rank(frame: pd.DataFrame) -> pd.DataFrame:
     """Most customers affected first (unknown last); then the widest shortfall, then by name."""
     return frame.sort_values(["customers_affected", "gap", "service", "standard", "channel"],

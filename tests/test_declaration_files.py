@@ -80,6 +80,20 @@ PLANTS: dict[str, Plant] = {
                        "(name@domain)"),
     "users.example.yaml": Plant("role: omb ", "role: admin ",
                                 "omb-reviewer: role: Input should be 'agency' or 'omb'"),
+    "alerts.yaml": Plant("parameters: {grain: quarter, periods: 3}",
+                         "parameters: {grain: quarter, periods: 0}",
+                         "standard-off-track-3-quarters: parameters.periods: Input should be greater than or "
+                         "equal to 1"),
+    "subscriptions.yaml": Plant("  va-vba: [", "  va-vbx: [",
+                                "subscriptions: unknown agency 'va-vbx' (see agencies.csv; `all` for every "
+                                "agency)"),
+    "narratives.yaml": Plant("  - service: dos-ca\n    fiscal_year: 2023\n",
+                             "  - service: dos-cx\n    fiscal_year: 2023\n",
+                             "unknown service 'dos-cx' (see services.csv)"),
+    "benchmarks_operational.csv": Plant("first_contact_resolution,first_contact_resolution,",
+                                        "first_contact_resolution,first_contact_resolutions,",
+                                        "first_contact_resolution: unknown metric "
+                                        "'first_contact_resolutions' (see metrics.yaml)"),
 }
 
 

@@ -13,6 +13,8 @@ import dash
 import plotly.graph_objects as go
 from dash import html
 
+from core.units import in_unit
+from dashboard.channels_block import channel_blocks
 from dashboard.charts import (
     PALETTE,
     SERIES_COLOURS,
@@ -22,15 +24,25 @@ from dashboard.charts import (
     figure_layout,
 )
 from dashboard.components import current_db
-from dashboard.filters import FilterSpec, filter_form, read_filters, select_control
+from dashboard.filters import (
+    FilterSpec,
+    filter_form,
+    label_drafts,
+    read_filters,
+    select_control,
+    with_draft_labels,
+)
 from dashboard.formatting import (
     fmt_decimal,
-    fmt_minutes,
     fmt_number,
     fmt_percent1,
     fmt_signed,
+    is_missing,
     last_updated_text,
+    unit_label,
 )
+from dashboard.glance_block import fmt_duration, glance_block
+from dashboard.narrative_block import narrative_block
 from dashboard.notices import (
     any_synthetic,
     empty_state,
@@ -39,7 +51,8 @@ from dashboard.notices import (
     notices_alert,
     page_intro,
 )
-from dashboard.survey_blocks import drivers_block
+from dashboard.operational_block import operational_block
+from dashboard.survey_blocks import distribution_block, drivers_block
 from dashboard.tables import usa_table
 from dashboard.views import grain_of, period_options, standard_trend_block, standards_table_block
 from metrics.access import current_viewer
@@ -48,9 +61,15 @@ from metrics.catalogue import standards_catalogue
 from metrics.channels import channel_labels, service_channels
 from metrics.db import WarehouseMissing
 from metrics.directory import services
+from metrics.glance import metric_display_unit, service_glance
 from metrics.holdings import holdings
+from metrics.narratives import service_narratives
+from metrics.operational_benchmarks import operational_comparison
+from metrics.periods import default_period as metrics_default_period
+from metrics.periods import draft_periods, quarter_status
 from metrics.standards import standards_status
 from metrics.survey import driver_scores
+from metrics.survey_distribution import answer_distribution
 
 
 def _service_row(service_id: str | None) -> dict | None:
@@ -86,33 +105,42 @@ def _no_such_service(db: str | None, service_id: str | None) -> html.Div:
 
 
 def _times_block(ops: Any, kind: str, channel_label: str) -> Any:
-    """Median and 90th percentile wait or processing time over the periods."""
+    """Median and 90th percentile wait or processing time over the periods, in the metric's display unit
+    (data/metrics.yaml: processing times in days, waits in minutes; stored in minutes)."""
     med, p90, n_col = f"{kind}_median", f"{kind}_p90", f"n_{kind}"
     rows = ops[ops[med].notna()]
     block_id = f"service-{kind}"
     word = "Wait" if kind == "wait" else "Processing"
+    unit = metric_display_unit(f"{kind}_time_median")
     title = f"{word} time: median and 90th percentile ({channel_label})"
     definition = (f"{word} time of the transactions in each period: half took less than the median, nine in "
-                  f"ten less than the 90th percentile. n is the transactions with a {kind} time.")
+                  f"ten less than the 90th percentile, in {unit_label(unit)}. n is the transactions with a "
+                  f"{kind} time.")
     if rows.empty:
         return chart_block(block_id=block_id, title=title, summary="", definition=definition, figure=None,
                            table=None, last_updated=last_updated_text(ops),
                            empty_message=f"No {kind} times are recorded for this service "
                                          f"({channel_label.lower()}).")
+
+    factor = in_unit(1.0, "minutes", unit) or 1.0
+
+    def shown(value: object) -> str:
+        return fmt_duration(value if is_missing(value) else float(value) * factor, unit)  # type: ignore[arg-type]
+
     x = rows["period"].tolist()
     fig = go.Figure()
     for i, (col, name) in enumerate(((med, "Median"), (p90, "90th percentile"))):
-        fig.add_trace(go.Scatter(x=x, y=rows[col].tolist(), mode="lines+markers", name=name,
+        fig.add_trace(go.Scatter(x=x, y=(rows[col] * factor).tolist(), mode="lines+markers", name=name,
                                  line={"color": SERIES_COLOURS[i], "dash": SERIES_DASHES[i], "width": 3},
                                  marker={"symbol": SERIES_SYMBOLS[i], "size": 8}))
-    figure_layout(fig, y_title="Minutes", x_title="Period")
+    figure_layout(fig, y_title=unit_label(unit).capitalize(), x_title="Period")
     last = rows.iloc[-1]
-    summary = (f"{word} time in {last['period']}: median {fmt_minutes(last[med])}, 90th percentile "
-               f"{fmt_minutes(last[p90])} (n = {fmt_number(last[n_col])}); in {x[0]}: median "
-               f"{fmt_minutes(rows[med].iloc[0])}.")
+    summary = (f"{word} time in {last['period']}: median {shown(last[med])}, 90th percentile "
+               f"{shown(last[p90])} (n = {fmt_number(last[n_col])}); in {x[0]}: median "
+               f"{shown(rows[med].iloc[0])}.")
     table = usa_table(rows, caption=f"{word} time by period ({channel_label})",
                       columns=[("period", "Period"), (med, "Median"), (p90, "90th percentile"), (n_col, "n")],
-                      formatters={med: fmt_minutes, p90: fmt_minutes, n_col: fmt_number},
+                      formatters={med: shown, p90: shown, n_col: fmt_number},
                       table_id=f"{block_id}-table")
     return chart_block(block_id=block_id, title=title, summary=summary, definition=definition, figure=fig,
                        table=table, last_updated=last_updated_text(rows))
@@ -123,6 +151,14 @@ def _drivers_block(db: str, service_id: str, period: str, grain: str) -> Any:
     rows = scores[(scores["service_id"] == service_id) & (scores["period"] == period)]
     return drivers_block(rows, block_id="service-drivers", title=f"Survey drivers, {period}", period=period,
                          scope="all channels", empty_message=f"No survey answers for {period}.")
+
+
+def _distribution_block(db: str, service_id: str, period: str, grain: str) -> Any:
+    spread = answer_distribution(db, grain)
+    rows = spread[(spread["service_id"] == service_id) & (spread["period"] == period)]
+    return distribution_block(rows, block_id="service-distribution",
+                              title=f"How customers answered, {period}", period=period, scope="all channels",
+                              empty_message=f"No survey answers for {period}.")
 
 
 def _response_block(allch: Any) -> Any:
@@ -151,6 +187,13 @@ def _response_block(allch: Any) -> Any:
                       table_id="service-response-table")
     return chart_block(block_id="service-response", title=title, summary=summary, definition=definition,
                        figure=fig, table=table, last_updated=last_updated_text(rows))
+
+
+def _in_display(metric: str) -> Any:
+    """A formatter of a time stored in minutes, in `metric`'s display unit (one unit per column)."""
+    unit = metric_display_unit(metric)
+    factor = in_unit(1.0, "minutes", unit) or 1.0
+    return lambda value: fmt_duration(value if is_missing(value) else float(value) * factor, unit)
 
 
 def _channels_block(rows: Any, period: str) -> Any:
@@ -184,10 +227,10 @@ def _channels_block(rows: Any, period: str) -> Any:
                                ("wait_median", "Median wait"), ("processing_median", "Median processing"),
                                ("trust_share", "Trust (agree)"), ("trust_ci_low", "95% interval from"),
                                ("trust_ci_high", "95% interval to"), ("n", "n (survey answers)")],
-                      formatters={"events": fmt_number, "wait_median": fmt_minutes,
-                                  "processing_median": fmt_minutes, "trust_share": fmt_percent1,
-                                  "trust_ci_low": fmt_percent1, "trust_ci_high": fmt_percent1,
-                                  "n": fmt_number},
+                      formatters={"events": fmt_number, "wait_median": _in_display("wait_time_median"),
+                                  "processing_median": _in_display("processing_time_median"),
+                                  "trust_share": fmt_percent1, "trust_ci_low": fmt_percent1,
+                                  "trust_ci_high": fmt_percent1, "n": fmt_number},
                       table_id="service-channels-table")
     return chart_block(block_id="service-channels", title=title, summary=summary, definition=definition,
                        figure=fig, table=table, last_updated=last_updated_text(rows))
@@ -207,8 +250,9 @@ def _benchmark_block(db: str, service_id: str) -> Any:
                            empty_message="No satisfaction answers to compare with ACSI yet.")
     years = [f"FY{y}" for y in rows["fiscal_year"]]
     fig = go.Figure()
-    series = (("service_index", "This service"), ("acsi_federal", "ACSI federal government"),
-              ("acsi_national", "ACSI national"), ("acsi_industry", "ACSI peer industry"))
+    # Short legend names: longer ones wrap the legend at 320 px until Plotly cannot scale the axes.
+    series = (("service_index", "This service"), ("acsi_federal", "ACSI federal"),
+              ("acsi_national", "ACSI national"), ("acsi_industry", "ACSI industry"))
     for i, (col, name) in enumerate(series):
         if rows[col].notna().any():
             fig.add_trace(go.Scatter(x=years, y=rows[col].tolist(), mode="lines+markers", name=name,
@@ -252,8 +296,10 @@ def build_layout(db: str | None, service_id: str | None, query: dict[str, Any]) 
     standards = quarter.drop_duplicates("standard_id").sort_values("standard")
     labels = channel_labels()
     channels = ["all", *[c for c in labels if c in set(ops_q["channel"]) and c != "all"]]
-    default_period = next((v for v, _ in periods if " Q" in v), periods[0][0] if periods else "")
-    spec = {"period": FilterSpec("Period", default_period, [v for v, _ in periods]),
+    published = quarter_status(db, service=service_id)  # opens on the latest published quarter (#14.1)
+    drafts = draft_periods(published)
+    spec = {"period": FilterSpec("Period", metrics_default_period(published, [v for v, _ in periods]),
+                                 [v for v, _ in periods]),
             "standard": FilterSpec("Standard", standards["standard_id"].iloc[0] if len(standards) else "",
                                    standards["standard_id"].tolist()),
             "channel": FilterSpec("Channel", "all", channels)}
@@ -268,7 +314,7 @@ def build_layout(db: str | None, service_id: str | None, query: dict[str, Any]) 
                            className="font-sans-md"))
     controls = []
     if periods:
-        controls.append(select_control("period", "Period", periods, period))
+        controls.append(select_control("period", "Period", with_draft_labels(periods, drafts), period))
     if len(standards):
         controls.append(select_control("standard", "Standard (trend chart)",
                                        list(zip(standards["standard_id"], standards["standard"],
@@ -281,7 +327,11 @@ def build_layout(db: str | None, service_id: str | None, query: dict[str, Any]) 
         children.append(notices_alert(notices))
     if not periods:
         children.append(empty_state("This service has no figures in the warehouse yet."))
+        children.append(narrative_block(service_narratives([service_id], db)))
         return html.Div(className="line-height-sans-5", children=children)
+    figures_from = len(children)  # every figure after this is of the period: labelled when a draft
+    glance = service_glance(db, grain)
+    children.append(glance_block(glance[glance["service_id"] == service_id], period))
     series = ops[ops["channel"] == channel].sort_values("period_start")
     label = labels.get(channel, channel)
     if len(standards):
@@ -295,13 +345,19 @@ def build_layout(db: str | None, service_id: str | None, query: dict[str, Any]) 
     children += [
         *(times if has_times else []),
         _drivers_block(db, service_id, period, grain),
+        _distribution_block(db, service_id, period, grain),
         _response_block(ops[ops["channel"] == "all"].sort_values("period_start")),
         _channels_block(ops[ops["period"] == period], period),
-        _benchmark_block(db, service_id),
+        *channel_blocks(db, period=period, service_id=service_id, block_id="service-channel-performance"),
     ]
+    comparison = operational_comparison(db, grain)
+    operational = operational_block(comparison[comparison["service_id"] == service_id], period)
+    children += [*([operational] if operational is not None else []), _benchmark_block(db, service_id),
+                 narrative_block(service_narratives([service_id], db))]
     if not has_times:  # one notice, after the figures there are, instead of two empty charts
         children.append(empty_state("No wait or processing times are recorded for this service (they come "
                                     "from its transactions)."))
+    children[figures_from:] = label_drafts(children[figures_from:], period, drafts)
     return html.Div(className="line-height-sans-5", children=children)
 
 
