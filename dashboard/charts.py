@@ -6,12 +6,15 @@ updated", or an explicit empty state) and headline tiles.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from core.vocab import channels
 from dashboard.notices import empty_state
+from dashboard.provenance_block import updated_line
 from dashboard.tables import scroll_table
 
 TABLE_TOGGLE_TEXT = "Show the numbers as a table"
@@ -34,7 +37,7 @@ PALETTE: dict[str, str] = {
     "interval": "rgba(0, 114, 178, 0.18)",
     "grid": "#DFE1E2",
 }
-#: Series order for charts with several lines or bars.
+#: Series order for charts with several lines or bars that have no declared series (below).
 SERIES_COLOURS: tuple[str, ...] = (
     PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], PALETTE["purple"],
     PALETTE["orange"], PALETTE["grey"],
@@ -43,6 +46,60 @@ SERIES_COLOURS: tuple[str, ...] = (
 SERIES_SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "x", "star")
 #: Line dashes that go with SERIES_COLOURS.
 SERIES_DASHES: tuple[str, ...] = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+#: Bar fill patterns that go with SERIES_COLOURS (Plotly pattern shapes).
+SERIES_PATTERNS: tuple[str, ...] = ("", "/", ".", "x", "-", "+")
+
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    """How one series is drawn on every chart: colour, line dash, marker symbol and bar pattern."""
+
+    colour: str
+    dash: str
+    symbol: str
+    pattern: str
+
+    def line(self, width: int = 3) -> dict[str, Any]:
+        """``line=`` for a go.Scatter."""
+        return {"color": self.colour, "dash": self.dash, "width": width}
+
+    def marker(self, size: int = 9) -> dict[str, Any]:
+        """``marker=`` for a go.Scatter."""
+        return {"color": self.colour, "symbol": self.symbol, "size": size}
+
+    def bar(self) -> dict[str, Any]:
+        """``marker=`` for a go.Bar: colour and a white pattern, so bars differ by more than colour."""
+        return {"color": self.colour, "pattern": {"shape": self.pattern, "fgcolor": "#ffffff"}}
+
+
+def _style(position: int) -> SeriesStyle:
+    i = position % len(SERIES_COLOURS)
+    return SeriesStyle(SERIES_COLOURS[i], SERIES_DASHES[i], SERIES_SYMBOLS[i], SERIES_PATTERNS[i])
+
+
+#: THE palette of named series: one colour (and dash, symbol, pattern) per series on every page
+#: (/, /benchmarks, agency and service pages), so "ACSI national" is the same green wherever it is
+#: drawn. Keys: ``ours`` is this dashboard's own figure (federal services pooled, a service, a
+#: standard's result); the ACSI series; ``target``; the two duration percentiles; every channel of
+#: data/channels.yaml (``all``: channels pooled). Draw a named series with ``series_style(key)``.
+SERIES: dict[str, SeriesStyle] = {
+    "ours": _style(0),
+    "acsi_federal": _style(1),
+    "acsi_national": _style(2),
+    "acsi_industry": _style(3),
+    "median": _style(0),
+    "p90": _style(1),
+    "target": SeriesStyle(PALETTE["target"], "dash", "line-ew", ""),
+    "all": SeriesStyle(PALETTE["ink"], "solid", "hexagram", "|"),
+    **{channel: _style(i) for i, channel in enumerate(channels())},  # data/channels.yaml, in its order
+}
+
+
+def series_style(key: str, position: int = 0) -> SeriesStyle:
+    """The declared style of series ``key`` (see SERIES); an undeclared series takes the style at
+    ``position`` in the default order."""
+    return SERIES.get(key) or _style(position)
+
 
 _FONT = "Source Sans Pro Web, Helvetica Neue, Helvetica, Arial, sans-serif"
 
@@ -56,7 +113,8 @@ def figure_layout(fig: go.Figure, *, y_title: str, x_title: str, percent: bool =
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
         height=height,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0},
+        # Above the plot: a legend below it lands on the x-axis title when the chart is short.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         hoverlabel={"font": {"family": _FONT}},
         colorway=list(SERIES_COLOURS),
     )
@@ -64,8 +122,58 @@ def figure_layout(fig: go.Figure, *, y_title: str, x_title: str, percent: bool =
                      automargin=True)
     fig.update_xaxes(title={"text": x_title}, gridcolor=PALETTE["grid"], automargin=True)
     if percent:
-        fig.update_yaxes(tickformat=".0%")
+        fig.update_yaxes(tickformat=f".{percent_decimals(fig)}%")
+    _wrap_category_ticks(fig)
     return fig
+
+
+def wrap_name(name: str, width: int = 24) -> str:
+    """A long label on two or more lines (Plotly's ``<br>``), never cut: "National Wildlife Refuge
+    System Visitor Services" keeps every word, at most ``width`` characters a line."""
+    lines: list[str] = []
+    for word in str(name).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def _wrap_category_ticks(fig: go.Figure, width: int = 24) -> None:
+    """Category tick labels longer than ``width`` wrap onto several lines instead of running off a
+    phone's screen ("Financial Aid for Education Beyond High School: Phone"); the data keep their names."""
+    for axis in ("x", "y"):
+        names: list[str] = []
+        for trace in fig.data:
+            values = getattr(trace, axis, None)
+            for value in (list(values) if values is not None else []):
+                if isinstance(value, str) and value not in names:
+                    names.append(value)
+        if any(len(n) > width and "<br>" not in n for n in names):
+            update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+            update(tickmode="array", tickvals=names, ticktext=[wrap_name(n, width) for n in names])
+
+
+def percent_decimals(fig: go.Figure) -> int:
+    """Decimals for a percent axis, so that neighbouring ticks never read alike ("11%, 11%, 10%"):
+    none when the values (and zero, for bars) span five points or more, one down to half a point,
+    else two."""
+    values: list[float] = []
+    for trace in fig.data:
+        if trace.type == "bar":
+            values.append(0.0)  # a bar axis starts at zero
+        ys = getattr(trace, "y", None)
+        for v in (list(ys) if ys is not None else []):
+            try:
+                number = float(v)
+            except (TypeError, ValueError):
+                continue
+            if number == number:  # not NaN
+                values.append(number)
+    if len(values) < 2:
+        return 0
+    span = max(values) - min(values)
+    return 0 if span >= 0.05 else (1 if span >= 0.005 else 2)
 
 
 def chart_block(
@@ -80,6 +188,7 @@ def chart_block(
     empty_message: str | None = None,
     notes: Sequence[Any] | None = None,
     height_px: int = 360,
+    narrow: Any | None = None,
 ) -> html.Section:
     """One chart as a section people can read without seeing it.
 
@@ -89,6 +198,10 @@ def chart_block(
     numbers as a table behind "Show the numbers as a table" (or the table alone when ``figure``
     is None); "Last updated". With ``empty_message`` the message is
     shown instead of chart and table (never a blank chart).
+
+    ``narrow``: what a narrow screen (below 40em) shows instead of the chart, for charts whose
+    labels cannot fit there (heatmaps, bars named by long service names): e.g. ``narrow_list``.
+    The chart is then hidden on narrow screens (CSS ``wide-only``), the list on wide ones.
     """
     heading_id = f"{block_id}-title"
     children: list[Any] = [
@@ -107,6 +220,7 @@ def chart_block(
         parts: list[Any] = [caption]
         if figure is not None:
             parts.append(html.Div(
+                className="wide-only" if narrow is not None else None,
                 role="img",
                 **{"aria-label": summary},
                 children=dcc.Graph(
@@ -116,6 +230,8 @@ def chart_block(
                     style={"height": f"{height_px}px"},
                 ),
             ))
+            if narrow is not None:
+                parts.append(html.Div(narrow, className="narrow-only"))
         if table is not None:
             wrapped = scroll_table(table, label=f"{title}: table")
             if figure is not None:
@@ -128,14 +244,19 @@ def chart_block(
         children.append(html.Figure(className="margin-x-0 margin-y-2", children=parts))
     for note in notes or ():
         children.append(html.P(note, className="font-sans-xs measure-5") if isinstance(note, str) else note)
-    children.append(html.P(
-        f"Last updated: {last_updated}" if last_updated else "Last updated: not known (no loads behind "
-        "these figures)",
-        className="font-sans-xs text-base-dark margin-top-1",
-        **{"data-testid": "last-updated"},
-    ))
+    children.append(updated_line(last_updated))  # the date, and the loads or source behind the figures
     return html.Section(id=block_id, className="chart-block margin-y-5",
                         **{"aria-labelledby": heading_id}, children=children)
+def narrow_list(items: Sequence[tuple[str, Sequence[tuple[str, Any]]]], *, label: str) -> html.Ul:
+    """A chart's figures as a list that reads on a 320 px screen: one item per row of the chart
+    (``(heading, [(term, value), ...])``), each a heading and a two-column list of terms and
+    values. For ``chart_block(narrow=...)``; ``label`` names the list for screen readers."""
+    return html.Ul(className="narrow-list", **{"aria-label": label}, children=[
+        html.Li([html.Strong(heading), html.Dl([part for term, value in pairs
+                                                for part in (html.Dt(term), html.Dd(value))])])
+        for heading, pairs in items])
+
+
 def summary_tile(*, title: str, value: str, detail: str | None = None, change: str | None = None,
                  tile_id: str | None = None) -> html.Div:
     """A headline figure as a USWDS card: title, big value, a detail line and the change."""

@@ -29,7 +29,7 @@ from dashboard.formatting import (
     is_missing,
     last_updated_text,
 )
-from dashboard.notices import notices_alert, status_badge
+from dashboard.notices import icon, notices_alert, status_badge
 from dashboard.tables import usa_table
 from dashboard.views import grain_of
 from metrics.exceptions import POINTS, exceptions
@@ -148,7 +148,8 @@ def _header(column: Column, *, path: str, keep: Mapping[str, str], key: str, dir
     word = "ascending" if new_dir == "asc" else "descending"
     children: list[Any] = [column.header]
     if sorted_here:
-        children.append(html.Span(" ▲" if direction == "asc" else " ▼", **{"aria-hidden": "true"}))
+        # an SVG icon, not ▲/▼: the served fonts have no such glyphs (dashboard.notices.icon)
+        children.append(icon("arrow_upward" if direction == "asc" else "arrow_downward"))
     children.append(html.Span(f" (sort {word})", className="usa-sr-only"))
     props = {"aria-sort": "ascending" if direction == "asc" else "descending"} if sorted_here else {}
     # USWDS shades the sorted header light blue; a link-blue (or visited-purple) word on it falls short

@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from core.units import in_unit
+
 NO_DATA = "no data"
 
 
@@ -86,11 +88,26 @@ def fmt_date(value: object) -> str:
     stamp = pd.Timestamp(value)
     return f"{stamp.strftime('%B')} {stamp.day}, {stamp.year}"
 
+
+def _distinct_digits(low: float, high: float, digits: int, scale: float, most: int = 3) -> int:
+    """The fewest decimals, from ``digits`` up to ``most``, at which two different ends of an interval
+    print differently, so that an interval never reads "80%–80%"."""
+    if low == high:
+        return digits
+    while digits < most and f"{low * scale:.{digits}f}" == f"{high * scale:.{digits}f}":
+        digits += 1
+    return digits
+
+
 def fmt_interval(low: object, high: object, digits: int = 0) -> str:
-    """A 95% interval of shares: "77%–80%" (``digits`` decimals: 1 gives "90.2%–90.4%")."""
+    """A 95% interval of shares: "77%–80%" (``digits`` decimals at least: 1 gives "90.2%–90.4%").
+
+    When the two ends would print alike, decimals are added (up to three) until they differ:
+    0.7996–0.8004 reads "79.96%–80.04%", never "80%–80%"."""
     if is_missing(low) or is_missing(high):
         return NO_DATA
-    return f"{fmt_percent(low, digits)}–{fmt_percent(high, digits)}"
+    shown = _distinct_digits(float(low), float(high), digits, 100)
+    return f"{fmt_percent(low, shown)}–{fmt_percent(high, shown)}"
 
 
 def fmt_mean(value: object) -> str:
@@ -99,10 +116,90 @@ def fmt_mean(value: object) -> str:
 
 
 def fmt_mean_interval(low: object, high: object) -> str:
-    """A 95% interval of a mean answer: "4.51–4.52"."""
+    """A 95% interval of a mean answer: "4.51–4.52" (more decimals when two decimals would not differ)."""
     if is_missing(low) or is_missing(high):
         return NO_DATA
-    return f"{fmt_mean(low)}–{fmt_mean(high)}"
+    shown = _distinct_digits(float(low), float(high), 2, 1, most=4)
+    return f"{fmt_number(low, shown)}–{fmt_number(high, shown)}"
+
+
+def fmt_p_value(p: object) -> str:
+    """A p-value as people read it: "p < 0.001" below a thousandth, else "p = 0.034" (never "p = 0.000")."""
+    if is_missing(p):
+        return "no test"
+    value = float(p)
+    return "p < 0.001" if value < 0.0005 or f"{value:.3f}" == "0.000" else f"p = {value:.3f}"
+
+
+def plural(count: object, singular: str, plural_form: str | None = None) -> str:
+    """A count with its noun agreeing: "1 service", "2 services", "0 services", "1,204 answers"
+    (``plural_form`` for irregular nouns: plural(2, "agency", "agencies"))."""
+    many = plural_form or f"{singular}s"
+    if is_missing(count):
+        return f"{NO_DATA} ({many})"
+    number = float(count)
+    word = singular if abs(number) == 1 else many
+    return f"{fmt_number(number, 0 if number == int(number) else 1)} {word}"
+
+
+def fmt_count_change(change: object, singular: str, plural_form: str | None = None) -> str:
+    """A change in a count in words, never a signed noun: "1 service more", "2 services fewer",
+    "no change in the number of services" (instead of "−1 services")."""
+    many = plural_form or f"{singular}s"
+    if is_missing(change):
+        return NO_DATA
+    number = round(float(change))
+    if number == 0:
+        return f"no change in the number of {many}"
+    return f"{plural(abs(number), singular, plural_form)} {'more' if number > 0 else 'fewer'}"
+
+
+def fmt_when(value: object, *, missing: str = "not yet") -> str:
+    """A date where a missing one means "has not happened": "September 30, 2024", or "not yet"
+    (so a label such as "Done on:" never reads "Done on: no data")."""
+    return missing if is_missing(value) else fmt_date(value)
+
+
+#: How a duration unit reads after a number (singular, plural).
+_UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "seconds": ("second", "seconds"), "minutes": ("minute", "minutes"), "hours": ("hour", "hours"),
+    "days": ("day", "days"), "weeks": ("week", "weeks"), "business_days": ("business day", "business days"),
+}
+
+
+def unit_label(unit: str | None) -> str:
+    """The words for a unit in a column header: "days", "business days", "%", "US dollars"."""
+    if unit in _UNIT_WORDS:
+        return _UNIT_WORDS[unit][1]
+    return {"share": "%", "percent": "%", "usd": "US dollars", "count": "count", "index": "index (0–100)",
+            "scale_1_5": "mean on the 1–5 scale"}.get(unit or "", unit or "")
+
+
+def fmt_in_unit(value: object, unit: str | None, display_unit: str | None = None, *,
+                with_unit: bool = True) -> str:
+    """A figure stored in ``unit`` shown in ``display_unit`` (data/metrics.yaml), always in that one
+    unit so a column never mixes "42.1 minutes" and "84.1 days": 121,000 minutes in days ->
+    "84.0 days". ``with_unit=False`` prints the number alone, for a column whose header names the
+    unit. Without a display unit (or across unit families) it falls back to ``fmt_value``."""
+    if is_missing(value):
+        return NO_DATA
+    shown = display_unit or unit
+    converted = in_unit(float(value), unit, shown) if unit and shown else None
+    if converted is None:
+        return fmt_value(value, unit)
+    if shown in ("share", "percent"):
+        number = f"{converted * (100 if shown == 'share' else 1):,.1f}"
+        return f"{number}%" if with_unit else number
+    # one decimal; a figure under 1 keeps two significant figures ("0.042 days", never "0.0 days")
+    decimals = 1 if converted == 0 or abs(converted) >= 1 else (2 if abs(converted) >= 0.1 else 3)
+    number = f"{converted:,.{decimals}f}"
+    if not with_unit:
+        return number
+    if shown in _UNIT_WORDS:  # a figure with a decimal takes the plural: "1.0 days"
+        return f"{number} {_UNIT_WORDS[shown][1]}"
+    if shown == "usd":
+        return f"${converted:,.2f}"
+    return number
 
 
 def fmt_value(value: object, unit: str | None) -> str:
@@ -115,13 +212,22 @@ def fmt_value(value: object, unit: str | None) -> str:
         return fmt_percent1(value)
     if unit == "usd":
         return f"${float(value):,.2f}"
-    if unit == "days":
-        return f"{float(value):,.1f} days"
+    if unit in ("days", "business_days", "hours", "weeks", "seconds"):
+        return f"{float(value):,.1f} {unit.replace('_', ' ')}"
     return fmt_decimal(value)
 
 
+class UpdatedText(str):
+    """A "last updated" text that keeps the frames it was read from (``frames``), so that a chart's
+    "Last updated" line can also name the loads and the source behind them
+    (``dashboard.provenance_block``)."""
+
+    frames: tuple[pd.DataFrame, ...] = ()
+
+
 def last_updated_text(*sources: object) -> str | None:
-    """"November 26, 2026, 10:44" for the newest load behind the figures shown.
+    """"November 26, 2026, 10:44" for the newest load behind the figures shown (an ``UpdatedText``
+    carrying the frames among ``sources``).
 
     Each source is a frame (its ``last_loaded`` column), a Series, or a single timestamp/date."""
     stamps: list[pd.Timestamp] = []
@@ -138,7 +244,9 @@ def last_updated_text(*sources: object) -> str | None:
     if not stamps:
         return None
     newest = max(stamps)
-    return f"{fmt_date(newest)}, {newest.strftime('%H:%M')}"
+    text = UpdatedText(f"{fmt_date(newest)}, {newest.strftime('%H:%M')}")
+    text.frames = tuple(s for s in sources if isinstance(s, pd.DataFrame))
+    return text
 
 
 def as_date(value: object) -> date | None:

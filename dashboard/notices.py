@@ -17,25 +17,54 @@ SYNTHETIC_NOTICE_TEXT = (
     "not agency results."
 )
 
-#: status -> (icon character, USWDS tag classes). Text colours are chosen for 4.5:1 contrast.
-STATUS_STYLE: dict[str, tuple[str, str]] = {
-    "on track": ("✓", "usa-tag bg-success-darker"),
-    "at risk": ("!", "usa-tag bg-warning text-ink"),
-    "off track": ("✕", "usa-tag bg-error-dark"),
-    "insufficient data": ("?", "usa-tag bg-base-lighter text-ink"),
-    "not reported": ("–", "usa-tag bg-white text-ink border-1px border-base"),
-    # GPRA goal statuses (metrics.goals.gpra_status) and milestone states.
-    "met": ("✓", "usa-tag bg-success-darker"),
-    "not met": ("✕", "usa-tag bg-error-dark"),
-    "no data": ("–", "usa-tag bg-white text-ink border-1px border-base"),
-    "no rule": ("?", "usa-tag bg-base-lighter text-ink"),
-    "done": ("✓", "usa-tag bg-success-darker"),
-    "in progress": ("…", "usa-tag bg-base-lighter text-ink"),
-    "planned": ("○", "usa-tag bg-white text-ink border-1px border-base"),
-    "late": ("!", "usa-tag bg-warning text-ink"),
-    "dropped": ("–", "usa-tag bg-base-lighter text-ink"),
+#: The status badge for each word: (icon, colour classes). The icon is a USWDS icon drawn by CSS
+#: (``.ss-icon--<name>`` in dashboard/assets/servicestat.css, a mask in the text colour), never a
+#: font character: the served USWDS fonts lack ✓, ✕, ⧗ and most symbols, which then show as a
+#: missing-glyph box. Each family of meaning has its own colour AND its own icon, and every badge
+#: prints its word, so status never rests on colour alone. Colours keep 4.5:1 text contrast.
+_GOOD, _WARN, _BAD = "bg-success-darker text-white", "bg-gold text-ink", "bg-secondary-darker text-white"
+_INFO, _NONE, _GREY = "bg-primary-lighter text-ink", "bg-white text-ink border-1px border-base", \
+    "bg-base-lighter text-ink"
+BADGE_STYLE: dict[str, tuple[str, str]] = {
+    # standard statuses (core.vocab.STATUSES)
+    "on track": ("check_circle", _GOOD),
+    "at risk": ("warning", _WARN),
+    "off track": ("cancel", _BAD),
+    "insufficient data": ("help", _GREY),
+    "not reported": ("remove", _NONE),
+    # GPRA goal statuses (metrics.goals.gpra_status) and milestone states
+    "met": ("check_circle", _GOOD),
+    "not met": ("cancel", _BAD),
+    "no data": ("remove", _NONE),
+    "no rule": ("help", _GREY),
+    "done": ("check_circle", _GOOD),
+    "in progress": ("autorenew", _INFO),
+    "planned": ("event", _NONE),
+    "late": ("schedule", _WARN),
+    "dropped": ("do_not_disturb", _GREY),
+    "on time": ("check_circle", _GOOD),
+    "yes": ("check_circle", _GOOD),
+    "no": ("cancel", _BAD),
+    # reporting compliance (metrics.reporting.COMPLIANCE)
+    "published": ("check_circle", _GOOD),
+    "awaiting review": ("hourglass_empty", _INFO),
+    "change requested": ("autorenew", _WARN),
+    "overdue": ("error", _BAD),
+    "due": ("schedule", _INFO),
+    "open": ("radio_button_unchecked", _NONE),
+    "no obligation": ("remove", _GREY),
 }
-#: The five standard statuses, in the order pages list them.
+_UNKNOWN_BADGE = ("info", _GREY)
+#: Kept for callers that read the old shape: status -> (icon name, "usa-tag" + colour classes).
+STATUS_STYLE: dict[str, tuple[str, str]] = {k: (icon, f"usa-tag {cls}") for k, (icon, cls) in
+                                            BADGE_STYLE.items()}
+
+
+def icon(name: str) -> html.Span:
+    """A decorative USWDS icon (``name`` as in node_modules/@uswds/uswds/dist/img/usa-icons), drawn in
+    the text colour by CSS; hidden from screen readers, so the words beside it carry the meaning."""
+    return html.Span(className=f"ss-icon ss-icon--{name}", **{"aria-hidden": "true"})
+
 
 def synthetic_notice() -> html.Div:
     """A slim USWDS warning alert saying the page shows synthetic demonstration data."""
@@ -91,15 +120,18 @@ def notices_alert(notices: Sequence[str]) -> html.Div | None:
     )
 
 
-def status_badge(status: str | None) -> html.Span:
-    """A status as icon AND word in a USWDS tag (never colour alone); unknown text shows as is."""
+def status_badge(status: str | None, *, attribute: str = "data-status") -> html.Span:
+    """A status as icon AND word AND colour in a USWDS tag (never colour alone); unknown text shows
+    as is with a neutral badge. ``attribute`` names the data attribute holding the word (tests and
+    scripts find badges by it: ``data-status``, ``data-compliance``)."""
     word = status if isinstance(status, str) and status else NO_DATA
-    icon, classes = STATUS_STYLE.get(word.lower(), ("•", "usa-tag bg-base-lighter text-ink"))
+    name, classes = BADGE_STYLE.get(word.lower(), _UNKNOWN_BADGE)
     return html.Span(
-        className=f"{classes} status-badge",
-        **{"data-status": word},
-        children=[html.Span(icon, **{"aria-hidden": "true"}, className="margin-right-05"), word],
+        className=f"usa-tag text-no-uppercase {classes} status-badge status-badge--{name}",
+        **{attribute: word},
+        children=[icon(name), word],
     )
+
 
 NO_WAREHOUSE_TEXT = ("No data yet: the warehouse has not been built. Run `servicestat demo` or "
                      "`servicestat ingest`.")

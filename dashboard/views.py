@@ -10,17 +10,20 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.units import in_unit
 from dashboard.charts import PALETTE, chart_block, figure_layout
 from dashboard.formatting import (
+    fmt_in_unit,
     fmt_number,
     fmt_percent,
     fmt_percent1,
-    fmt_value,
     is_missing,
     last_updated_text,
+    unit_label,
 )
 from dashboard.notices import status_badge
 from dashboard.tables import usa_table
+from metrics.glance import metric_display_unit
 
 
 def period_options(status: pd.DataFrame, years: pd.DataFrame) -> list[tuple[str, str]]:
@@ -43,7 +46,16 @@ def grain_of(period: str) -> str:
 def _figure_text(row: Any) -> str:
     if not is_missing(row.share_within):
         return fmt_percent1(row.share_within)
-    return fmt_value(row.value, row.value_unit)
+    metric = row.value_metric if not is_missing(row.value_metric) else row.metric
+    return fmt_in_unit(row.value, row.value_unit, display_unit(metric))
+
+
+def _target_text(row: Any) -> str:
+    """A share target as a percent; a value target in its own declared unit (``threshold_unit``)."""
+    if not is_missing(row.target_share):
+        return fmt_percent(row.target_share)
+    unit = row.threshold_unit if not is_missing(row.threshold_unit) else row.value_unit
+    return fmt_in_unit(row.threshold, unit, unit)
 
 
 def standards_table_block(status: pd.DataFrame, *, block_id: str, period: str, show_service: bool
@@ -55,8 +67,7 @@ def standards_table_block(status: pd.DataFrame, *, block_id: str, period: str, s
         columns.append(("service", "Service"))
     rows = rows.assign(
         figure=[_figure_text(r) for r in rows.itertuples()],
-        target=[fmt_percent(r.target_share) if not is_missing(r.target_share)
-                else f"{fmt_value(r.threshold, r.value_unit)}" for r in rows.itertuples()],
+        target=[_target_text(r) for r in rows.itertuples()],
     )
     columns += [("channel", "Channel"), ("figure", "Result"), ("target", "Target"), ("n", "n"),
                 ("status", "Status")]
@@ -70,14 +81,32 @@ def standards_table_block(status: pd.DataFrame, *, block_id: str, period: str, s
                       table_id=f"{block_id}-table")
     return chart_block(
         block_id=block_id, title="Standards and their status", summary=summary,
-        definition="Each service standard declared in data/standards.yaml, judged for the period: the "
-        "share of transactions served within the standard's threshold (or the reported value) against its "
-        "target. On track: at or above target; at risk: within the at-risk band below it; off track: "
-        "below that; insufficient data: fewer observations than the standard's minimum n; not reported: "
-        "no figure for the period.",
+        definition="Each declared service standard (listed on the methodology page), judged for the "
+        "period: the share of transactions served within the standard's threshold (or the reported "
+        "value) against its target. On track: at or above target; at risk: within the at-risk band "
+        "below it; off track: below that; insufficient data: fewer observations than the standard's "
+        "minimum n; not reported: no figure for the period.",
         figure=None, table=table, last_updated=last_updated_text(rows),
         empty_message=None if len(rows) else f"No standards are in force with figures for {period}.",
     )
+
+
+def display_unit(metric: object) -> str | None:
+    """The unit ``metric``'s figures are shown in (data/metrics.yaml); None for no or an unknown metric."""
+    if is_missing(metric):
+        return None
+    try:
+        return metric_display_unit(str(metric))
+    except KeyError:
+        return None
+
+
+def _converted(value: object, unit: object, to_unit: str) -> float | None:
+    if is_missing(value):
+        return None
+    if is_missing(unit) or unit == to_unit:
+        return float(value)
+    return in_unit(float(value), str(unit), to_unit)
 
 
 def standard_trend_block(status: pd.DataFrame, *, block_id: str, standard_id: str) -> Any:
@@ -92,8 +121,15 @@ def standard_trend_block(status: pd.DataFrame, *, block_id: str, standard_id: st
                            table=None, last_updated=None,
                            empty_message="This standard has no figures in the warehouse yet.")
     on_share = rows["target_share"].notna().any()
-    y = rows["share_within"] if on_share else rows["value"]
-    target = rows["target_share"] if on_share else rows["threshold"]
+    # A value standard is drawn in its metric's display unit, result and target alike (a result in
+    # minutes against a target in days would be a chart of two units).
+    first = rows.iloc[0]
+    unit = display_unit(first["value_metric"] if not is_missing(first["value_metric"]) else first["metric"]) \
+        or first["value_unit"]
+    y = rows["share_within"] if on_share else rows.apply(
+        lambda r: _converted(r["value"], r["value_unit"], unit), axis=1)
+    target = rows["target_share"] if on_share else rows.apply(
+        lambda r: _converted(r["threshold"], r["threshold_unit"], unit), axis=1)
     x = rows["period"].tolist()
     fig = go.Figure()
     if on_share:
@@ -106,10 +142,9 @@ def standard_trend_block(status: pd.DataFrame, *, block_id: str, standard_id: st
                              line={"color": PALETTE["target"], "dash": "dash", "width": 2}))
     fig.add_trace(go.Scatter(x=x, y=y.tolist(), mode="lines+markers", name="Result",
                              line={"color": PALETTE["blue"], "width": 3}, marker={"size": 8}))
-    unit = rows["value_unit"].iloc[0]
-    figure_layout(fig, y_title="Share within the threshold" if on_share else f"Value ({unit})",
+    figure_layout(fig, y_title="Share within the threshold" if on_share else f"Value ({unit_label(unit)})",
                   x_title="Period", percent=bool(on_share))
-    fmt = fmt_percent1 if on_share else (lambda v: fmt_value(v, unit))
+    fmt = fmt_percent1 if on_share else (lambda v: fmt_in_unit(v, unit, unit))
     table_rows = rows.assign(result=y.values, goal=target.values)
     table = usa_table(table_rows, caption=f"{name}: result, target and status by period",
                       columns=[("period", "Period"), ("result", "Result"), ("goal", "Target"), ("n", "n"),

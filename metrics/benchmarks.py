@@ -26,9 +26,10 @@ from metrics.db import Reader, reader
 from metrics.survey import driver_scores
 
 COMPARISON_NOTE = (
-    "Service index = (mean of the A-11 satisfaction answers on 1-5 - 1) / 4 x 100, the way ACSI rescales "
-    "its items; ACSI scores are modelled 0-100 indexes, not agree shares, so gaps are indicative. Service "
-    "fiscal year compared with the ACSI study year of the same number."
+    "Service index = (mean answer − 1) ÷ 4 × 100, where the mean answer is the mean of the A-11 "
+    "satisfaction answers on the 1–5 scale: the way ACSI rescales its items. ACSI scores are modelled "
+    "0–100 indexes, not agree shares, so gaps are indicative. A service's fiscal year is compared with the "
+    "ACSI study year of the same number."
 )
 BENCH_COLUMNS = ["series", "entity", "segment", "year", "period", "score", "value_type", "source_url"]
 

@@ -48,7 +48,7 @@ def table_of(component) -> list[list[str]]:
 def test_formats() -> None:
     assert fmt_mean(4.515981) == "4.52" and fmt_mean(NAN) == "no data"
     assert fmt_mean_interval(4.513241, 4.518721) == "4.51–4.52"
-    assert fmt_interval(0.902109, 0.904155) == "90%–90%"
+    assert fmt_interval(0.902109, 0.904155) == "90.2%–90.4%"  # never "90%–90%": decimals until they differ
     assert fmt_interval(0.902109, 0.904155, 1) == "90.2%–90.4%"
     assert fmt_p(1e-9) == "p < 0.001" and fmt_p(0.0342) == "p = 0.034" and fmt_p(NAN) == "no test"
     assert change_text(0.0071, True, 1e-9) == "+0.7 points, significant (p < 0.001)"

@@ -12,17 +12,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard.charts import (
-    PALETTE,
-    SERIES_COLOURS,
-    SERIES_DASHES,
-    SERIES_SYMBOLS,
-    chart_block,
-    figure_layout,
-)
+from dashboard.charts import PALETTE, chart_block, figure_layout, narrow_list, series_style, wrap_name
 from dashboard.filters import FilterSpec, filter_form, read_filters, select_control
 from dashboard.formatting import fmt_decimal, fmt_number, fmt_signed, is_missing, last_updated_text
 from dashboard.notices import any_synthetic, empty_state, notices_alert, page_intro
+from dashboard.operational_block import operational_benchmarks_section
 from dashboard.tables import usa_table
 from metrics.benchmark_view import (
     acsi_history,
@@ -33,6 +27,7 @@ from metrics.benchmark_view import (
 )
 from metrics.db import WarehouseMissing
 from metrics.holdings import holdings
+from metrics.operational_benchmarks import operational_benchmarks
 
 PATH = "/benchmarks"
 TITLE = "Federal services against private-sector benchmarks"
@@ -113,17 +108,21 @@ def over_time_table(index: pd.DataFrame, acsi: pd.DataFrame) -> pd.DataFrame:
 
 def over_time_figure(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
-    series = [("acsi_federal_score", "ACSI federal government"), ("acsi_national_score", "ACSI national"),
-              ("service_index", "Federal services here (satisfaction index)")]
-    for position, (column, name) in enumerate(series):
+    # Named series keep their declared style (dashboard.charts.SERIES): the same colours as on /.
+    series = [("acsi_federal_score", "ACSI federal government", "acsi_federal"),
+              ("acsi_national_score", "ACSI national", "acsi_national"),
+              ("service_index", "Federal services (this dashboard)", "ours")]  # as on the overview
+    for column, name, key in series:
         rows = table[table[column].notna()]
+        style = series_style(key)
         fig.add_trace(go.Scatter(
             x=rows["year"].astype(int).tolist(), y=rows[column].round(1).tolist(), name=name,
-            mode="lines+markers", line={"color": SERIES_COLOURS[position], "dash": SERIES_DASHES[position]},
-            marker={"symbol": SERIES_SYMBOLS[position], "size": 9},
+            mode="lines+markers", line=style.line(), marker=style.marker(),
             hovertemplate=f"{name}, %{{x}}: %{{y:.1f}}<extra></extra>",
         ))
-    figure_layout(fig, y_title="Index (0–100)", x_title="Year (ACSI study year; service fiscal year)")
+    # A short axis title fits a 320 px screen; which year is which is in the definition.
+    figure_layout(fig, y_title="Index (0–100)", x_title="Year")
+    fig.update_xaxes(tickformat="d")  # years as 2024, never 2,024 or 2024.5
     fig.update_yaxes(range=[50, 100])
     return fig
 
@@ -162,7 +161,8 @@ def over_time_block(db: str | None, agency_id: str | None, scope: str) -> html.S
         title="Over time: federal services and the ACSI",
         summary=over_time_summary(table, scope),
         definition=INDEX_DEFINITION + " The services' index pools every satisfaction answer of the year, "
-        "so a service counts as many times as it has answers. ACSI figures are annual; where ACSI "
+        "so a service counts as many times as it has answers. The year is the ACSI study year for ACSI "
+        "scores and the fiscal year for the services. ACSI figures are annual; where ACSI "
         "published only a quarterly national figure, the latest quarter of the year is used.",
         figure=None if empty else over_time_figure(table),
         table=numbers,
@@ -183,11 +183,10 @@ def gap_height(bars: int) -> int:
 def gap_figure(rows: pd.DataFrame, gap_column: str, label: str) -> go.Figure:
     rows = rows.sort_values(gap_column)
     values = rows[gap_column].round(1).tolist()
-    # Long names are shortened on the axis so the bars keep their room on a phone; the full name is
-    # in the hover text and the table.
-    short = [name if len(name) <= 28 else name[:26].rstrip() + "…" for name in rows["service"]]
+    # Long names wrap onto two lines; on a phone the chart gives way to a list (gap_list).
+    names = [wrap_name(name, 30) for name in rows["service"]]
     fig = go.Figure(go.Bar(
-        x=values, y=short, orientation="h", marker_color=PALETTE["blue"],
+        x=values, y=names, orientation="h", marker=series_style("ours").bar(),
         text=[fmt_signed(v) for v in values], textposition="outside", cliponaxis=False,
         customdata=rows["service"].tolist(),
         hovertemplate="%{customdata}: %{x:+.1f} points<extra></extra>",
@@ -195,8 +194,17 @@ def gap_figure(rows: pd.DataFrame, gap_column: str, label: str) -> go.Figure:
     figure_layout(fig, y_title="", x_title="Gap in index points (right of 0: above)",
                   height=gap_height(len(rows)))
     fig.update_xaxes(zeroline=True, zerolinecolor=PALETTE["ink"], zerolinewidth=2)
+    fig.update_yaxes(tickfont={"size": 13})
     fig.update_layout(showlegend=False, margin={"l": 16, "r": 56, "t": 24, "b": 56})
     return fig
+
+
+def gap_list(rows: pd.DataFrame, gap_column: str, label: str) -> html.Ul:
+    """The gap chart as a list for narrow screens: each service, its index and its gap."""
+    ordered = rows.sort_values(gap_column, ascending=False)
+    return narrow_list([(r["service"], [("Satisfaction index", fmt_decimal(r["service_index"])),
+                                        (f"Gap to {label}", f"{fmt_signed(r[gap_column])} points")])
+                        for _, r in ordered.iterrows()], label=f"Gap per service against {label}")
 
 
 def gap_summary(rows: pd.DataFrame, gap_column: str, label: str, year: str, missing: int) -> str:
@@ -254,9 +262,11 @@ def gap_block(db: str | None, year: str, agency_id: str | None, benchmark: str) 
                  "that year." if no_gap else "" if empty else gap_summary(charted, gap_column, label, year,
                                                                            missing)),
         definition=INDEX_DEFINITION + " The nearest private industry of each service is a judgement "
-        "declared in data/benchmark_peers.yaml; a service without one, or a year without an ACSI score, "
+        "ServiceStat declares for each service (its benchmark peers); a service without one, or a year "
+        "without an ACSI score, "
         "has no gap (a neighbouring year's score is never used).",
         figure=None if empty or no_gap else gap_figure(charted, gap_column, label),
+        narrow=None if empty or no_gap else gap_list(charted, gap_column, label),
         table=numbers,
         last_updated=last_updated_text(frame),
         empty_message=empty,
@@ -315,6 +325,7 @@ def build_layout(db: str | None, query: dict) -> html.Div:
     children += [
         gap_block(db, values["fiscal_year"], agency_id, values["benchmark"]),
         over_time_block(db, agency_id, scope),
+        operational_benchmarks_section(operational_benchmarks()),  # engineer E: contact-centre benchmarks
     ]
     return html.Div(className="line-height-sans-5", children=children)
 

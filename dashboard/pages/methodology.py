@@ -26,6 +26,8 @@ from dashboard.components import (
     status_badge,
     usa_table,
 )
+from dashboard.formatting import unit_label
+from dashboard.views import display_unit
 from metrics import suppression
 from metrics.benchmark_view import comparison_note
 from metrics.catalogue import (
@@ -35,6 +37,7 @@ from metrics.catalogue import (
     standards_catalogue,
     survey_questions,
 )
+from metrics.channels import worst_rule_text
 from metrics.db import WarehouseMissing
 from metrics.standards import status_rule_text
 from metrics.stats import ALPHA, Z95, wilson_interval
@@ -54,6 +57,7 @@ dash.register_page(
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("metrics", "Metric definitions"),
     ("status-rule", "How a standard's status is decided"),
+    ("worst-channel", "Which channel is worst"),
     ("standards", "Service standards, versions and sources"),
     ("survey", "The A-11 customer survey"),
     ("statistics", "Intervals and significance"),
@@ -94,12 +98,15 @@ def _direction(value: object) -> str:
 
 def metrics_section() -> html.Section:
     frame = metric_definitions()
+    # The unit pages show each figure in (processing times in days), in words.
+    frame["shown_in"] = [unit_label(display_unit(m) or u) for m, u in zip(frame["metric"], frame["unit"],
+                                                                           strict=True)]
     table = usa_table(
-        frame, caption="Every metric ServiceStat reports (data/metrics.yaml)",
-        columns=[("label", "Metric"), ("definition", "Definition"), ("unit", "Unit"),
+        frame, caption="Every metric ServiceStat reports",
+        columns=[("label", "Metric"), ("definition", "Definition"), ("shown_in", "Unit"),
                  ("direction", "Better when"), ("grain", "Finest period")],
         formatters={"direction": _direction, "definition": wrap_text(16, 30)},
-        label_columns=["label", "definition", "unit", "direction", "grain"],
+        label_columns=["label", "definition", "shown_in", "direction", "grain"],
         table_id="metric-definitions-table",
     )
     return _section("metrics", [
@@ -125,6 +132,12 @@ def status_section() -> html.Section:
     ])
 
 
+def worst_channel_section() -> html.Section:
+    """The rule that names a service's worst channel (metrics.channels.worst_rule_text)."""
+    return _section("worst-channel", [html.P(worst_rule_text(), className="measure-5",
+                                             **{"data-testid": "worst-channel-rule"})])
+
+
 def _threshold(row: dict) -> str:
     value = row["threshold"]
     unit = str(row["threshold_unit"]).replace("_", " ")
@@ -145,13 +158,14 @@ def standards_section() -> html.Section:
         f"Standard {b}; target {t}" for b, t in zip(frame["basis"], frame["target_basis"], strict=True)
     ]
     table = usa_table(
-        frame, caption="Every version of every service standard (data/standards.yaml)",
+        frame, caption="Every version of every service standard",
         columns=[("standard", "Standard"), ("service", "Service"), ("channel", "Channel"),
                  ("version", "Version"), ("in_force", "In force"), ("threshold_text", "Threshold"),
                  ("target_share", "Target share"), ("basis_text", "Basis"), ("citation", "Source")],
         formatters={"target_share": lambda v: "none (a value standard)" if is_missing(v) else fmt_percent(v),
-                    "standard": wrap_text(12, 20), "citation": wrap_text(16, 30), "service": wrap_text(8, 14),
-                    "in_force": wrap_text(8, 12), "basis_text": wrap_text(8, 12)},
+                    # narrow enough minimums that all nine columns fit a 1280 px screen unscrolled
+                    "standard": wrap_text(10, 16), "citation": wrap_text(12, 24), "service": wrap_text(7, 12),
+                    "in_force": wrap_text(7, 10), "basis_text": wrap_text(7, 10)},
         label_columns=["standard", "service", "channel", "in_force", "basis_text", "citation"],
         table_id="standards-table",
     )
@@ -248,7 +262,8 @@ def suppression_section() -> html.Section:
     label = suppression.suppressed_label()
     return _section("suppression", [
         html.P(["The minimum count is ", html.Strong(str(k), **{"data-testid": "min-count"}),
-                " (declared in data/publication.yaml)."], className="measure-5"),
+                " (a publication rule ServiceStat declares, the same for every page, download "
+                "and API answer)."], className="measure-5"),
         html.P(_suppression_text(k, label), className="measure-5", **{"data-testid": "suppression-rule"}),
         html.P(["In tables and downloads a suppressed figure reads “", html.Strong(label), "”."],
                className="measure-5"),
@@ -309,6 +324,7 @@ def build_layout(db: str | None) -> html.Div:
             _contents(),
             metrics_section(),
             status_section(),
+            worst_channel_section(),
             standards_section(),
             survey_section(),
             statistics_section(),

@@ -24,6 +24,7 @@ from dashboard.components import (
     read_filters,
     scroll_table,
     select_control,
+    status_badge,
     usa_table,
 )
 from metrics.db import WarehouseMissing
@@ -38,18 +39,12 @@ dash.register_page(
     order=6,
 )
 
-#: An icon beside each category's word, so the status never rests on colour (there is none here).
-ICONS = {"published": "✔", "awaiting review": "⧗", "change requested": "↺", "not reported": "✖",
-         "overdue": "⚠", "due": "…", "open": "○", "no obligation": "–"}
 ALL = "all"
 
 
 def compliance_badge(word: object) -> html.Span:
-    text = str(word) if isinstance(word, str) and word else "no data"
-    return html.Span(className="usa-tag bg-base-lighter text-ink text-no-uppercase",
-                     **{"data-compliance": text},
-                     children=[html.Span(ICONS.get(text, "•"), **{"aria-hidden": "true"},
-                                         className="margin-right-05"), text])
+    """A compliance category as icon, word and colour (dashboard.notices.BADGE_STYLE)."""
+    return status_badge(word if isinstance(word, str) else None, attribute="data-compliance")
 
 
 #: How the metrics layer's `submission` words read in the table.

@@ -88,7 +88,7 @@ def test_renders_with_title_note_and_notice(page, dash_ready):
     assert page.locator("[data-testid=synthetic-notice]").is_visible()
     note = page.locator("[data-testid=comparison-note]")
     assert note.is_visible()
-    assert "(mean of the A-11 satisfaction answers on 1-5 - 1) / 4 x 100" in note.inner_text()
+    assert "(mean answer − 1) ÷ 4 × 100" in note.inner_text()
     assert "different measures" in page.locator(".usa-summary-box").inner_text()
     for block in ("#benchmarks-gap", "#benchmarks-over-time"):
         text = page.locator(block).inner_text()

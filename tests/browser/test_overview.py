@@ -59,8 +59,10 @@ def test_pages_label_synthetic_data_and_never_show_colour_alone(page, dash_ready
     open_page(page, dash_ready, path)
     assert page.get_by_test_id("synthetic-notice").count() == 1
     for badge in page.locator(".status-badge").all()[:20]:
-        # Icon (aria-hidden) plus the status word.
-        assert badge.locator('[aria-hidden="true"]').text_content().strip()
+        # Icon (aria-hidden; a USWDS SVG drawn by CSS, not a font glyph) plus the status word.
+        icon = badge.locator('[aria-hidden="true"]')
+        assert "ss-icon" in (icon.get_attribute("class") or "")
+        assert icon.evaluate("i => getComputedStyle(i).maskImage").startswith("url(")
         assert badge.get_attribute("data-status") in badge.text_content()
     for block in page.locator("section.chart-block").all():
         assert block.locator("h2").count() == 1
