@@ -8,9 +8,11 @@ compliance against them.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 
@@ -29,6 +31,19 @@ class WorkflowError(ValueError):
     """A move the workflow does not allow, or bad arguments; the message says which and why."""
 
 
+def _document(path: Path) -> dict:
+    """publication.yaml parsed once per file version (pages ask for it on every request)."""
+    st = path.stat()
+    return _parsed(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict:
+    del mtime_ns, size  # part of the key only
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f) or {}
+
+
 @dataclass(frozen=True)
 class Rules:
     """The workflow declared in data/publication.yaml."""
@@ -42,7 +57,7 @@ class Rules:
 def rules(data_dir: str | os.PathLike[str] = DATA_DIR) -> Rules:
     """Read and check the `workflow` section; a broken declaration names the file and the key."""
     path = data_file("publication.yaml", data_dir)
-    doc = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("workflow")
+    doc = _document(path).get("workflow")
     if not isinstance(doc, dict):
         raise WorkflowError(f"{path}: no `workflow` section")
     states = doc.get("states") or {}
@@ -97,7 +112,7 @@ def obligation(data_dir: str | os.PathLike[str] = DATA_DIR) -> Obligation:
     """Read the `reporting` section: `first_quarter` (required there) and optional `services`
     (service_id -> start quarter); a broken declaration names the file and the key."""
     path = data_file("publication.yaml", data_dir)
-    doc = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("reporting")
+    doc = _document(path).get("reporting")
     if not isinstance(doc, dict) or "first_quarter" not in doc:
         raise WorkflowError(f"{path}: no `reporting.first_quarter` (the first quarter a report is due)")
     first = parse_quarter(doc["first_quarter"], f"{path}: reporting.first_quarter")

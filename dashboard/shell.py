@@ -17,6 +17,7 @@ NAV_ITEMS: tuple[tuple[str, str], ...] = (
     ("Benchmarks", "/benchmarks"),
     ("Data", "/data"),
     ("Reporting", "/reporting"),
+    ("Alerts", "/alerts"),
     ("Methodology", "/methodology"),
     ("Accessibility", "/accessibility"),
 )

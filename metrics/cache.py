@@ -4,7 +4,8 @@ The key is (warehouse path, `reader(db).version()`, declarations fingerprint, pu
 viewer, arguments): a new load publishes a new file (new version) and an edited data/*.yaml changes
 the fingerprint, so a cached table is never served after either changed; and a table computed for
 one viewer (scoped by `metrics.db`, suppressed by `metrics.suppression`) is never served to
-another. Callers get a copy they may modify.
+another. Callers get a copy they may modify. `memo` is the same key without the suppression step,
+for results that need none.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from core.declarations import fingerprint
 from core.paths import DATA_DIR, db_path
 from metrics.access import Viewer, current_viewer, viewing
 from metrics.db import reader, withhold_partial_years
-from metrics.suppression import for_viewer, is_deferred, rules_stamp
+from metrics.suppression import deferred, for_viewer, is_deferred, rules_stamp
 
 MAX_ENTRIES = 256
 
@@ -41,12 +42,30 @@ def cached(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         args: tuple,
         kwargs: tuple,
     ) -> pd.DataFrame:
-        del version, decl, rules  # part of the key only
+        data_dir = dict(kwargs).get("data_dir", DATA_DIR)
         with viewing(viewer):  # the viewer of the key, whatever thread runs this
-            frame = fn(path, *args, **dict(kwargs))
-            # A scope rule, not suppression: applied even when suppression is deferred (metrics.db).
-            frame = withhold_partial_years(frame, path, viewer)
-        return frame if defer else for_viewer(frame, viewer, dict(kwargs).get("data_dir", DATA_DIR))
+            if defer or viewer.role == "omb":
+                return build(path, viewer, args, kwargs)
+            # Suppressed once, as a whole, as the downloads are (suppression.export_for_viewer): a
+            # frame with an `n` is built from unsuppressed parts, so a page never shows a count (say
+            # the transactions of a channel whose survey n is 4) that the download of the same table
+            # withholds. A frame without `n` has nothing to suppress on: built from suppressed parts.
+            # Only a frame of one service per row: suppression's complements are chosen within a
+            # service, so a frame pooling services (no service_id) rebuilt from unsuppressed parts
+            # could give a hidden complement back (one service alone in a channel's pool); pooled
+            # frames are built from suppressed parts.
+            # The unsuppressed frame is the cached deferred entry (same key, `defer` True), so a table
+            # that pages and exports (or another table's deferred build) both ask for is built once.
+            with deferred():
+                whole = run(path, version, decl, rules, viewer, True, args, kwargs)
+            if isinstance(whole, pd.DataFrame) and {"n", "service_id"} <= set(whole.columns):
+                return for_viewer(whole, viewer, data_dir)
+            return for_viewer(build(path, viewer, args, kwargs), viewer, data_dir)
+
+    def build(path: str, viewer: Viewer, args: tuple, kwargs: tuple) -> pd.DataFrame:
+        frame = fn(path, *args, **dict(kwargs))
+        # A scope rule, not suppression: applied even when suppression is deferred (metrics.db).
+        return withhold_partial_years(frame, path, viewer)
 
     @functools.wraps(fn)
     def wrapper(db: str | os.PathLike[str] | None = None, *args: Any, **kwargs: Any) -> pd.DataFrame:
@@ -66,5 +85,29 @@ def cached(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         return frame.copy()
 
     wrapper.cache_clear = run.cache_clear  # type: ignore[attr-defined]
+    wrapper.uncached = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+def memo(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Memoise `fn(db, *args, **kwargs)` (hashable arguments) per warehouse version and viewer, without
+    suppression: for results built from cached, already suppressed frames or scoped to the viewer by
+    its own queries (provenance lines, period lists), which a page asks for several times a request.
+    A DataFrame comes back as a copy; the bench's `clear_metrics_caches` empties it with the rest."""
+
+    @functools.lru_cache(maxsize=MAX_ENTRIES)
+    def run(path: str, version: Any, viewer: Viewer, args: tuple, kwargs: tuple) -> Any:
+        del version  # part of the key only
+        with viewing(viewer):
+            return fn(path, *args, **dict(kwargs))
+
+    @functools.wraps(fn)
+    def wrapper(db: str | os.PathLike[str] | None = None, *args: Any, **kwargs: Any) -> Any:
+        path = str(Path(db_path(db)).resolve())
+        out = run(path, reader(path).version(), current_viewer(), args, tuple(sorted(kwargs.items())))
+        return out.copy() if isinstance(out, pd.DataFrame) else out
+
+    wrapper.cache_clear = run.cache_clear  # type: ignore[attr-defined]
+    wrapper.memoised = True  # type: ignore[attr-defined]  # not always a frame: scans tell them apart
     wrapper.uncached = fn  # type: ignore[attr-defined]
     return wrapper

@@ -81,7 +81,9 @@ class Scope:
     quarter indexes of the row, alias t), `own_loads` (rows of loads the viewer's agency owns),
     `mask` (all rows; `masked` columns NULL unless the row is the viewer's own, see `own`),
     `loads` (like `mask`, but only the viewer's own loads and loads that wrote a row they can see),
-    `history` (own rows, and others' publishing moves with `masked` columns NULL).
+    `history` (own rows, and others' publishing moves with `masked` columns NULL), `own_or_shown`
+    (an agency manager: their agency's rows, by `own`; the public: the rows where `shown` holds whose
+    service-quarter, `first`, is visible; `masked` columns NULL in rows not the viewer's own).
     """
 
     kind: str
@@ -89,10 +91,12 @@ class Scope:
     last: str = ""
     masked: tuple[str, ...] = ()
     own: str = ""  # SQL: true when the row is the viewer's own (alias t)
+    shown: str = ""  # SQL, kind own_or_shown: true when the public may see the row (alias t)
 
 
 _OWN_SERVICE = "t.service_id IN (SELECT service_id FROM {s}._own_services)"
 _OWN_LOAD = "t.load_id IN (SELECT load_id FROM {s}._own_loads)"
+_OWN_AGENCY = "t.agency_id IN (SELECT agency_id FROM {s}._agency)"
 
 SCOPES: dict[str, Scope] = {
     **{
@@ -128,6 +132,10 @@ SCOPES: dict[str, Scope] = {
     "load_warnings": Scope("own_loads"),
     "reporting_state": Scope("mask", masked=("updated_by", "reason"), own=_OWN_SERVICE),
     "reporting_history": Scope("history", masked=("moved_by", "reason"), own=_OWN_SERVICE),
+    # alerts (publish/alerts.py): a manager their agency's, the public those marked public whose quarter
+    # is published; who they were e-mailed to only to their agency
+    "alerts": Scope("own_or_shown", FISCAL_QUARTER, masked=("sent_to", "sent_at"), own=_OWN_AGENCY,
+                    shown="t.audience IN ('everyone', 'public')"),
 }
 
 #: States whose moves (when, not who or why) the history shows to viewers outside the agency.
@@ -161,6 +169,8 @@ def _build_scope(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> str:
         ).fetchall()
     }
     agency = viewer.agency_id if viewer.role == "agency" else None
+    con.execute(f"CREATE OR REPLACE TABLE {s}._agency AS SELECT ?::VARCHAR AS agency_id WHERE ? IS NOT NULL",
+                [agency, agency])
     con.execute(
         f"CREATE OR REPLACE TABLE {s}._own_services AS SELECT service_id FROM warehouse.main.services"
         " WHERE agency_id = ?",
@@ -225,7 +235,7 @@ def _view_sql(s: str, name: str, columns: list[tuple[str, str]]) -> str:
         return f"SELECT t.* FROM {source} WHERE CASE WHEN {first} = {last} THEN {one} ELSE {every} END"
     if scope.kind == "own_loads":
         return f"SELECT t.* FROM {source} WHERE {_OWN_LOAD.format(s=s)}"
-    if scope.kind in ("mask", "history", "loads"):
+    if scope.kind in ("mask", "history", "loads", "own_or_shown"):
         cols = ", ".join(
             f"CASE WHEN {own} THEN t.{ident(c)} ELSE NULL END::{t} AS {ident(c)}"
             if c in scope.masked
@@ -238,6 +248,10 @@ def _view_sql(s: str, name: str, columns: list[tuple[str, str]]) -> str:
             where = f" WHERE {own} OR t.to_state IN ({states})"
         elif scope.kind == "loads":
             where = f" WHERE {own} OR t.load_id IN (SELECT load_id FROM {s}._shown_loads)"
+        elif scope.kind == "own_or_shown":
+            visible = f"(t.service_id, {scope.first}) IN (SELECT (service_id, qi) FROM {s}._visible)"
+            public = f"NOT EXISTS (SELECT 1 FROM {s}._agency) AND {scope.shown} AND {visible}"
+            where = f" WHERE {own} OR ({public})"
         return f"SELECT {cols} FROM {source}{where}"
     return f"SELECT t.* FROM {source} WHERE false"  # no rule: nothing for anyone but OMB
 

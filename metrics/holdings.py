@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 
 from metrics.access import OMB, viewing
+from metrics.cache import memo
 from metrics.db import reader
 
 
@@ -35,6 +36,7 @@ SELECT EXISTS (SELECT 1 FROM survey_results) OR EXISTS (SELECT 1 FROM survey_men
 """
 
 
+@memo  # every page asks, on every request
 def holdings(db: str | os.PathLike[str] | None = None) -> Holdings:
     """Which kinds of figures are loaded (raises metrics.db.WarehouseMissing without a warehouse)."""
     with viewing(OMB):

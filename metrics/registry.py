@@ -32,14 +32,18 @@ from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_columns
 from core.paths import DATA_DIR, data_file
 from metrics import catalogue, directory
 from metrics.access import Viewer, current_viewer
+from metrics.alerts import STATUSES, alerts_export
 from metrics.benchmark_view import acsi_history
 from metrics.benchmarks import acsi_comparison
 from metrics.cache import cached
-from metrics.channels import service_channels
+from metrics.channels import channel_performance_export, mark_worst, service_channels
 from metrics.db import reader, withhold_partial_years
 from metrics.exceptions import exceptions_export
+from metrics.glance import service_glance
 from metrics.goals import goal_status
 from metrics.loads import loads, rejects
+from metrics.movers import movers_export
+from metrics.operational_benchmarks import operational_benchmarks
 from metrics.overview import quarter_headlines
 from metrics.providers import provider_scores
 from metrics.quality import findings
@@ -48,6 +52,7 @@ from metrics.scorecard import driver_scorecard, goal_progress, initiative_milest
 from metrics.standards import standards_status, standards_status_export
 from metrics.suppression import export_for_viewer, own_rows
 from metrics.survey import survey_trends
+from metrics.survey_distribution import answer_distribution
 from metrics.survey_scores import survey_mentions, survey_scores
 from metrics.volumes import survey_volumes
 
@@ -204,6 +209,10 @@ def _survey_questions(db: Db = None) -> pd.DataFrame:
     return _declared(catalogue.survey_questions())
 
 
+def _operational_benchmarks(db: Db = None) -> pd.DataFrame:
+    return _declared(operational_benchmarks())
+
+
 def _initiative_milestones(db: Db = None) -> pd.DataFrame:
     frame = initiative_milestones(db)
     # Declared plans, not generated figures; marked like the warehouse they are judged against.
@@ -302,10 +311,52 @@ TABLE_LIST: tuple[Table, ...] = (
     Table("channel-breakdown", service_channels,
           "Per service, channel and quarter: transactions, waits and trust by channel.",
           (AGENCY, SERVICE, CHANNEL, GRAIN), columns={**ID, "channel": "string", "period": "string"}),
+    Table("channel-performance", channel_performance_export,
+          "Channels by performance, not volume: per service, period and channel, each standard's result "
+          "against its target (gap in percentage points for shares, else in the value's unit; `shortfall` "
+          "compares standards of any unit) and each survey driver's agree share with its 95 % interval and "
+          "n against all channels together; `worst` marks the row that names the service's worst channel "
+          "in the period (the rule is on /methodology); one period length at a time (quarters unless "
+          "`grain` says otherwise).",
+          (AGENCY, SERVICE, CHANNEL,
+           Param("period", "string", "Period label, e.g. `FY2025 Q3` or `FY2025` (with grain=year).",
+                 "period"),
+           Param("grain", "string", "Period length.", "grain", enum=("quarter", "year"), default="quarter"),
+           Param("kind", "string", "Only standards or only survey drivers.", "kind",
+                 enum=("standard", "survey"))),
+          columns={**ID, "channel": "string", "period": "string", "kind": "string", "measure": "string",
+                   "gap": "number", "n": "number"},
+          keys=mark_worst),
     Table("quarter-headlines", quarter_headlines,
           "Government-wide headline figures per quarter: standards met, trust agree share with its "
           "interval, services off track.", columns={"period": "string"}),
+    Table("movers", movers_export,
+          "Agencies and services whose trust, another A-11 driver or share of standards met changed "
+          "significantly on the previous quarter (pooled two-proportion z-test, p < 0.05; the same services "
+          "or standards in both quarters), with the change's 95 % interval (Newcombe, from Wilson "
+          "intervals), p-value and n; each quarter's declines first.",
+          (*PLACE, Param("measure", "string", "A driver, e.g. `trust`, or `standards met`.", "measure"),
+           Param("level", "string", "Agencies or services.", "level", enum=("agency", "service"))),
+          columns={**ID, "measure": "string", "period": "string", "change": "number", "p_value": "number",
+                   "n": "number"}),
+    Table("service-glance", service_glance,
+          "A service at a glance per fiscal quarter: trust, standards met, wait and processing times (in "
+          "each metric's display unit: `unit`), cost per transaction, digital take-up, completion rate and "
+          "the contact-centre measures, each with its change on the previous quarter and on the same "
+          "quarter a year before.", (AGENCY, SERVICE, Param("measure", "string", "A measure, e.g. `trust`.",
+                                                            "measure")),
+          columns={**ID, "period": "string", "measure": "string", "value": "number", "unit": "string",
+                   "n": "number"}),
+    Table("answer-distribution", answer_distribution,
+          "Each A-11 driver's answers per service and quarter: the share answering 1, 2, 3, 4 and 5 beside "
+          "the agree share (missing, with `distribution_reported` false, where the source gave no counts).",
+          (AGENCY, SERVICE, DRIVER), columns={**ID, "driver": "string", "period": "string", "n": "number"}),
     # benchmarks and goals
+    Table("operational-benchmarks", _operational_benchmarks,
+          "Private-sector contact-centre benchmarks (service level, average speed of answer, first-contact "
+          "resolution) with their source and a note on how far each compares with an agency's figure.",
+          declaration="benchmarks_operational.csv",
+          columns={"measure": "string", "value": "number", "url": "string"}),
     Table("benchmarks", acsi_comparison,
           "Each service's satisfaction index beside the ACSI federal, national, industry and department "
           "scores of the same year, and the gaps.", (AGENCY, SERVICE, FISCAL_YEAR),
@@ -349,6 +400,16 @@ TABLE_LIST: tuple[Table, ...] = (
     Table("findings", findings,
           "Data-quality findings: loaded figures that look wrong and were flagged, never fixed.", PLACE,
           columns={"load_id": "integer", "kind_of_finding": "string"}, staff_only=True),
+    Table("alerts", alerts_export,
+          "Alerts raised by the rules of data/alerts.yaml after each load and workflow move (a standard off "
+          "track, for N quarters; a significant drop in trust or a driver; a report past its deadline; a "
+          "load with rejects): the rule, severity, the sentence with its figures, when first and last "
+          "seen and when resolved. The public sees only standard breaches in published quarters; an "
+          "agency manager their agency's.",
+          (AGENCY, Param("status", "string", "open or resolved.", "status", enum=STATUSES),
+           Param("severity", "string", "high, medium or low.", "severity", enum=("high", "medium", "low"))),
+          columns={"alert_id": "integer", "rule_id": "string", "status": "string", "message": "string",
+                   "agency_id": "string"}),
 )
 TABLES: dict[str, Table] = {t.name: t for t in TABLE_LIST}
 _BY_ANY_NAME: dict[str, Table] = {n: t for t in TABLE_LIST for n in (t.name, *t.aliases)}

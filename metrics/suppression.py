@@ -103,7 +103,15 @@ def _rules_file(data_dir: str | os.PathLike[str]) -> Path:
 def min_count(data_dir: str | os.PathLike[str] = DATA_DIR) -> int:
     """k: the fewest responses or observations a public figure may be built from."""
     path = _rules_file(data_dir)
-    rules = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    st = path.stat()
+    return _min_count(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _min_count(path: str, mtime_ns: int, size: int) -> int:
+    """The file parsed once per version (path, mtime, size): every suppressed frame asks for k."""
+    del mtime_ns, size  # part of the key only
+    rules = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     k = (rules.get("suppression") or {}).get("min_count", 10)
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise ValueError(f"{path}: suppression.min_count must be a whole number of at least 1, not {k!r}")

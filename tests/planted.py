@@ -55,9 +55,10 @@ REJECT = "PLANTED-REJECT-9931"
 
 
 def _num(text: str) -> str:
-    """A number not glued to digits before it; a whole number not glued to digits after it either
-    (a decimal may go on: 0.6137 also matches 0.6137000000000001)."""
-    return r"(?<![\d.])" + re.escape(text) + ("" if "." in text else r"(?![\d.]\d)")
+    """A number not glued to letters or digits before it; a whole number not glued to digits after it
+    either (a decimal may go on: 0.6137 also matches 0.6137000000000001). Letters count as glue so that a
+    random token (a CSRF value such as ``…Xk4102q…``) is not taken for a leaked figure."""
+    return r"(?<![\w.])" + re.escape(text) + ("" if "." in text else r"(?![\d.]\d|[A-Za-z_])")
 
 
 PLANTED_UNPUBLISHED = [

@@ -178,6 +178,8 @@ def _everything(db: Path, viewer: Viewer) -> str:
             parts.append(f"== export {name}\n{frame.to_csv(index=False)}\n{as_json}")
         for name, fn in sorted(_cached_functions().items()):
             frame = fn(db)
+            if getattr(fn, "memoised", False) and not isinstance(frame, pd.DataFrame):
+                frame = pd.DataFrame([vars(frame)]) if hasattr(frame, "__dict__") else pd.DataFrame([frame])
             assert isinstance(frame, pd.DataFrame), name
             parts.append(f"== {name}\n{frame.to_csv(index=False)}")
     return "\n".join(parts)

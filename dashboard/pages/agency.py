@@ -11,14 +11,21 @@ from typing import Any
 
 import dash
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
-from dashboard.charts import PALETTE, chart_block, figure_layout
+from dashboard.channels_block import channel_blocks
+from dashboard.charts import chart_block
 from dashboard.components import current_db
 from dashboard.exceptions_block import exceptions_block
-from dashboard.filters import FilterSpec, filter_form, read_filters, select_control
-from dashboard.formatting import fmt_date, fmt_number, fmt_percent, fmt_percent1, last_updated_text
+from dashboard.filters import (
+    FilterSpec,
+    filter_form,
+    label_drafts,
+    read_filters,
+    select_control,
+    with_draft_labels,
+)
+from dashboard.formatting import fmt_date, fmt_number, fmt_percent, fmt_percent1, fmt_when, last_updated_text
 from dashboard.notices import (
     any_synthetic,
     empty_state,
@@ -29,14 +36,17 @@ from dashboard.notices import (
     page_intro,
     status_badge,
 )
+from dashboard.quality_block import quality_section
 from dashboard.survey_blocks import channel_drivers_block, driver_trend_block
 from dashboard.tables import usa_table
 from dashboard.views import grain_of, period_options, standard_trend_block, standards_table_block
 from metrics.access import current_viewer
-from metrics.channels import agency_channels, channel_labels
+from metrics.channels import channel_labels
 from metrics.db import WarehouseMissing
 from metrics.directory import agencies, services
 from metrics.holdings import holdings
+from metrics.periods import default_period as metrics_default_period
+from metrics.periods import draft_periods, quarter_status
 from metrics.providers import provider_scores
 from metrics.scorecard import goal_progress, initiative_milestones
 from metrics.standards import standards_status
@@ -81,48 +91,13 @@ def _no_such_agency(db: str | None, agency_id: str | None) -> html.Div:
                         sorted(zip(names, "/agency/" + frame["agency_id"], strict=True)))
 
 
-def _channels_block(db: str, agency_id: str, period: str, grain: str) -> Any:
-    rows = agency_channels(db, grain)
-    rows = rows[(rows["agency_id"] == agency_id) & (rows["period"] == period)]
-    named = rows[rows["channel"] != "all"]
-    title = f"Channels, {period}"
-    definition = ("Transactions by the channel customers used (online, phone, in person, mail) as a share "
-                  "of the agency's transactions in the period, and the trust agree share of survey answers "
-                  "by channel, the agency's services pooled.")
-    if named.empty or named["events"].isna().all():
-        return chart_block(block_id="agency-channels", title=title, summary="", definition=definition,
-                           figure=None, table=None, last_updated=last_updated_text(rows),
-                           empty_message=f"No transactions by channel for {period}.")
-    labels = named["channel_label"].tolist()
-    fig = go.Figure(go.Bar(x=labels, y=named["share_of_events"].tolist(), marker_color=PALETTE["blue"],
-                           text=[fmt_percent(v) for v in named["share_of_events"]], textposition="outside",
-                           hovertemplate="%{x}: %{y:.0%} of transactions<extra></extra>"))
-    figure_layout(fig, y_title="Share of transactions", x_title="Channel", percent=True)
-    fig.update_yaxes(range=[0, 1.1])
-    fig.update_layout(showlegend=False)
-    summary = (f"Share of the agency's transactions by channel, {period}: "
-               + ", ".join(f"{lab} {fmt_percent(v)}" for lab, v in
-                           zip(labels, named["share_of_events"], strict=True)) + ".")
-    table = usa_table(rows, caption=f"Transactions and trust by channel, {period}",
-                      columns=[("channel_label", "Channel"), ("events", "Transactions"),
-                               ("share_of_events", "Share of transactions"), ("trust_share", "Trust (agree)"),
-                               ("trust_ci_low", "95% interval from"), ("trust_ci_high", "95% interval to"),
-                               ("n", "n (survey answers)")],
-                      formatters={"events": fmt_number, "share_of_events": fmt_percent,
-                                  "trust_share": fmt_percent1, "trust_ci_low": fmt_percent1,
-                                  "trust_ci_high": fmt_percent1, "n": fmt_number},
-                      table_id="agency-channels-table")
-    return chart_block(block_id="agency-channels", title=title, summary=summary, definition=definition,
-                       figure=fig, table=table, last_updated=last_updated_text(rows))
-
-
 def _goals_block(db: str, agency: dict) -> Any:
     goals = goal_progress(db)
     names = {agency.get("department"), agency.get("bureau")}
     rows = goals[goals["agency"].isin(names) & goals["actual"].notna()]
     rows = rows.sort_values(["goal_id", "fiscal_year"])
     title = "GPRA performance goals"
-    definition = ("Goals from the agency's strategic plan and Annual Performance Report (data/goals.yaml): "
+    definition = ("Goals from the agency's strategic plan and Annual Performance Report: "
                   "the actual against the target each fiscal year (met / not met by the goal's direction) "
                   "and the progress from the baseline (0% at the baseline, 100% at the target).")
     if rows.empty:
@@ -150,7 +125,7 @@ def _initiatives_block(db: str, service_ids: set[str]) -> Any:
     rows = rows[rows["service_id"].isin(service_ids)] if len(rows) else rows
     title = "Signature initiatives and action plans"
     definition = ("Milestones of the agency's signature initiatives and action plans "
-                  "(data/initiatives.yaml), each with its due date and state; late: done after its due "
+                  "(as declared for ServiceStat), each with its due date and state; late: done after its due "
                   "date, or not done and overdue. "
                   "The last column gives the latest status of the standards the initiative addresses.")
     if rows.empty:
@@ -166,7 +141,7 @@ def _initiatives_block(db: str, service_ids: set[str]) -> Any:
                       columns=[("milestone", "Milestone"), ("title", "Initiative"), ("due", "Due"),
                                ("state", "State"), ("done_on", "Done on"), ("on_time", "On time"),
                                ("standards_latest", "Standards now")],
-                      formatters={"due": fmt_date, "done_on": fmt_date, "state": status_badge,
+                      formatters={"due": fmt_date, "done_on": fmt_when, "state": status_badge,
                                   "on_time": status_badge},
                       label_columns=["milestone", "title", "state", "on_time", "standards_latest"],
                       table_id="agency-initiatives-table")
@@ -236,7 +211,7 @@ def _provider_blocks(db: str | None, agency_id: str) -> list[Any]:
             driver="trust", name=f"{provider} (its services pooled)", labels=channel_labels(),
             empty_message="No trust survey answers from this provider.",
             definition="Trust agree share each fiscal quarter for the A-11 service provider, with the answer "
-            "counts of all its services pooled (data/services.csv names each service's provider), by "
+            "counts of all its services pooled (each service's provider as ServiceStat declares it), by "
             "channel and all channels: the provider's series carries on where its services were renamed, "
             "split or merged. The table gives each point's interval, n and mean."))
     return blocks
@@ -267,7 +242,8 @@ def build_layout(db: str | None, agency_id: str | None, query: dict[str, Any]) -
     surveys = _survey_frames(db, set(svc["service_id"]))
     periods = period_options(_periods(quarter, surveys["quarter"]), _periods(year, surveys["year"]))
     standards = quarter.drop_duplicates("standard_id").sort_values("standard")
-    default_period = next((v for v, _ in periods if " Q" in v), periods[0][0] if periods else "")
+    published = quarter_status(db, agency=agency_id)  # opens on the latest published quarter (#14.1)
+    default_period = metrics_default_period(published, [v for v, _ in periods])
     spec = {"period": FilterSpec("Period", default_period, [v for v, _ in periods]),
             "standard": FilterSpec("Standard", standards["standard_id"].iloc[0] if len(standards) else "",
                                    standards["standard_id"].tolist())}
@@ -279,8 +255,12 @@ def build_layout(db: str | None, agency_id: str | None, query: dict[str, Any]) -
         name, show_synthetic_notice=any_synthetic(quarter, year, surveys["quarter"]),
         lead=f"{agency['department']}: {len(svc)} High Impact Service Provider "
              f"service{'s' if len(svc) != 1 else ''} — " + ", ".join(svc["name"]) + ".")
+    children.append(html.P(html.A("Customer Service Plan progress report (printable)",
+                                  href=f"/agency/{agency_id}/report", className="usa-link",
+                                  id="agency-report-link")))
     if periods:
-        controls = [select_control("period", "Period", periods, period)]
+        controls = [select_control("period", "Period", with_draft_labels(periods, draft_periods(published)),
+                                   period)]
         if len(standards):
             controls.append(select_control(
                 "standard", "Standard (trend chart)",
@@ -293,17 +273,19 @@ def build_layout(db: str | None, agency_id: str | None, query: dict[str, Any]) -
     else:
         survey = [*_survey_blocks(surveys, svc, period), *_provider_blocks(db, agency_id)]
         if len(standards):  # standards first, as the agency is judged on them
-            children += [
+            children += label_drafts([
                 exceptions_block(db, period=period, query=query, path=f"/agency/{agency_id}", keep=values,
                                  agency_id=agency_id),
                 standards_table_block(status, block_id="agency-standards", period=period, show_service=True),
                 standard_trend_block(status, block_id="agency-trend", standard_id=standard_id),
-                _channels_block(db, agency_id, period, grain),
+                *channel_blocks(db, period=period, agency_id=agency_id, block_id="agency-channels"),
                 *survey,
-            ]
+            ], period, draft_periods(published))
         else:
-            children += [*survey, empty_state(_no_standards_text(db))]
+            children += [*label_drafts(survey, period, draft_periods(published)),
+                         empty_state(_no_standards_text(db))]
     children += [_goals_block(db, agency), _initiatives_block(db, set(svc["service_id"]))]
+    children += quality_section(db, agency_id)  # staff only: loads, rejects, findings
     children += [html.H2("Services"),
                  link_list(list(zip(svc["name"], "/service/" + svc["service_id"], strict=True)))]
     return html.Div(className="line-height-sans-5", children=children)
