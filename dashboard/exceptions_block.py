@@ -21,10 +21,10 @@ from dashboard.charts import PALETTE, chart_block
 from dashboard.filters import FilterSpec, query_string, read_filters
 from dashboard.formatting import (
     NO_DATA,
+    fmt_gap,
     fmt_number,
     fmt_percent,
     fmt_percent1,
-    fmt_signed,
     fmt_value,
     is_missing,
     last_updated_text,
@@ -66,15 +66,9 @@ def _figure(value: object, unit: str) -> str:
     return _share(value) if unit == "share" else fmt_value(value, unit)
 
 
-def _signed(value: object, unit: str) -> str:
-    """A gap or change in its unit: "−18.8 points", "+3.2 hours"."""
-    if is_missing(value):
-        return NO_DATA
-    if unit == POINTS:
-        return f"{fmt_signed(value)} points"
-    number = float(value)
-    sign = "+" if number > 0 else ("−" if number < 0 else "")
-    return f"{sign}{fmt_value(abs(number), unit)}"
+def _signed(value: object, unit: str | None) -> str:
+    """A gap or change in its unit (the exceptions table's units: POINTS or a duration)."""
+    return fmt_gap(value, unit, POINTS)
 
 
 def _as_is(value: object) -> Any:

@@ -263,3 +263,16 @@ def as_date(value: object) -> date | None:
 def finite(value: object) -> bool:
     """A number that is not missing or infinite."""
     return not is_missing(value) and math.isfinite(float(value))
+
+
+def fmt_gap(value: object, unit: str | None, points: str = "percentage points") -> str:
+    """A gap or change in its unit: "−18.8 points" (for `points`, the unit of a gap between shares),
+    "+3.2 hours"."""
+    if is_missing(value):
+        return NO_DATA
+    if unit == points:
+        return f"{fmt_signed(value)} points"
+    number = float(value)
+    sign = "+" if number > 0 else ("−" if number < 0 else "")
+    return f"{sign}{fmt_value(abs(number), unit)}"
+

@@ -17,7 +17,7 @@ from dash import html
 
 from dashboard.charts import PALETTE, chart_block
 from dashboard.filters import FilterSpec, query_string, read_filters
-from dashboard.formatting import fmt_number, fmt_percent1, fmt_points, last_updated_text
+from dashboard.formatting import fmt_number, fmt_p_value, fmt_percent1, fmt_points, last_updated_text
 from dashboard.notices import icon, notices_alert
 from dashboard.tables import usa_table
 from metrics.movers import DECLINE, TEST, movers
@@ -88,7 +88,7 @@ def _summary(rows: pd.DataFrame, period: str) -> str:
     word = "Largest decline" if top["direction"] == DECLINE else "No declines; largest improvement"
     return (f"{head} {word}: {_who(top)}, {top['measure']} {fmt_points(top['change'])} (95% interval "
             f"{_interval(top)}), from {fmt_percent1(top['prev_share'])} to {fmt_percent1(top['share'])}, "
-            f"n {fmt_number(top['n'])}; {TEST}, p = {top['p_value']:.2g}.")
+            f"n {fmt_number(top['n'])}; {TEST}, {fmt_p_value(top['p_value'])}.")
 
 
 def movers_block(db: str | None, *, period: str, query: Mapping[str, Any], path: str,
@@ -120,7 +120,7 @@ def movers_block(db: str | None, *, period: str, query: Mapping[str, Any], path:
         shown, caption=f"Significant changes on the previous quarter, {period}, declines first",
         columns=[(c[2] if c[0] != "interval" else "interval", c[1]) for c in COLUMNS],
         formatters={"change": fmt_points, "prev_share": fmt_percent1, "share": fmt_percent1,
-                    "p_value": lambda p: f"{p:.2g}", "n": fmt_number, "prev_n": fmt_number},
+                    "p_value": fmt_p_value, "n": fmt_number, "prev_n": fmt_number},
         label_columns=["who", "measure", "direction"], table_id=f"{BLOCK_ID}-table")
     table.children[1] = html.Thead(html.Tr([
         _header(key, header, path=path, keep=keep, sort=values["msort"], direction=values["mdir"])

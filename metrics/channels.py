@@ -22,12 +22,11 @@ from core import vocab
 from core.declarations import load_declarations
 from core.fiscal import period_label, quarter_start
 from core.paths import DATA_DIR
-from core.units import convert
 from core.vocab import ALL_CHANNELS, UNSPECIFIED
 from metrics.cache import cached
 from metrics.db import reader
 from metrics.provenance import attach_freshness, loads_table
-from metrics.standards import standards_status
+from metrics.standards import POINTS, result_and_target, standards_status
 from metrics.stats import add_interval
 from metrics.suppression import for_viewer, is_deferred
 from metrics.survey import driver_scores
@@ -162,7 +161,6 @@ def government_channels(db: str | os.PathLike[str] | None = None, grain: str = "
 
 #: What a row of `channel_performance` compares: a declared standard, or a survey driver.
 STANDARD, SURVEY = "standard", "survey"
-POINTS = "percentage points"
 VS_TARGET, VS_ALL = "target", "all channels"
 #: The survey driver that names the channel customers trust least (the A-11 headline question).
 WORST_DRIVER = "trust"
@@ -187,14 +185,8 @@ def _standard_rows(status: pd.DataFrame, data_dir: str | os.PathLike[str]) -> pd
     metrics = load_declarations(Path(data_dir)).metrics
     records = []
     for row in status.itertuples(index=False):
+        unit, result, target = result_and_target(row)
         on_share = row.judged_on == "share"
-        unit = "share" if on_share else row.value_unit
-        result = row.share_within if on_share else row.value
-        if on_share:
-            target = row.target_share
-        else:
-            converted = convert(row.threshold, row.threshold_unit, unit) if isinstance(unit, str) else None
-            target = np.nan if converted is None else converted
         lower = not on_share and metrics[row.value_metric].direction == "lower"
         known = pd.notna(result) and pd.notna(target)
         scale = 100.0 if unit == "share" else 1.0

@@ -38,16 +38,14 @@ import pandas as pd
 from core.declarations import load_declarations
 from core.fiscal import fiscal_columns, fiscal_year_start, period_label, quarter_start
 from core.paths import DATA_DIR
-from core.units import convert
 from metrics.cache import cached
-from metrics.standards import GRAIN_COLUMNS, standards_status
+from metrics.standards import GRAIN_COLUMNS, POINTS, result_and_target, standards_status
 from metrics.suppression import for_viewer, is_deferred
 
 #: Statuses that need attention; the order is the severity (worst first).
 NEEDS_ATTENTION = ("off track", "at risk")
 #: Statuses a standard is judged to (the rest: insufficient data, not reported).
 JUDGED = ("on track", "at risk", "off track")
-POINTS = "percentage points"
 AFFECTED_NOT_WITHIN = "transactions not within the standard"
 AFFECTED_ALL = "all observations behind the value"
 
@@ -89,14 +87,8 @@ def _series(rows: pd.DataFrame, directions: dict[str, str]) -> list[dict]:
     by_start: dict[date, dict] = {}
     prev: dict | None = None
     for row in rows.itertuples(index=False):
+        unit, result, target = result_and_target(row)
         on_share = row.judged_on == "share"
-        unit = "share" if on_share else row.value_unit
-        result = row.share_within if on_share else row.value
-        if on_share:
-            target = row.target_share
-        else:
-            converted = convert(row.threshold, row.threshold_unit, unit) if isinstance(unit, str) else None
-            target = np.nan if converted is None else converted
         scale, gap_unit = _scale(row.judged_on, unit)
         start = pd.Timestamp(row.period_start).date()
         contiguous = prev is not None and prev["end"] + timedelta(days=1) == start

@@ -22,6 +22,7 @@ import os
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,6 +54,23 @@ COLUMNS = [
 
 
 # --------------------------------------------------------------------------- the rule
+
+
+#: The unit of a gap between two shares.
+POINTS = "percentage points"
+
+
+def result_and_target(row: Any) -> tuple[str | None, float, float]:
+    """A standards_status row's (unit, result, target) on the scale it is judged: the share within the
+    standard against the target share, or the value against the threshold converted to the value's unit
+    (NaN when the units do not convert). Exceptions and channel performance both compare these."""
+    on_share = row.judged_on == "share"
+    unit = "share" if on_share else row.value_unit
+    result = row.share_within if on_share else row.value
+    if on_share:
+        return unit, result, row.target_share
+    converted = convert(row.threshold, row.threshold_unit, unit) if isinstance(unit, str) else None
+    return unit, result, np.nan if converted is None else converted
 
 
 def status_for(has_data: bool, n: float | None, min_n: int, share: float | None, target: float | None,

@@ -26,14 +26,16 @@ from dashboard.filters import FilterSpec, read_filters
 from dashboard.formatting import (
     NO_DATA,
     fmt_date,
+    fmt_gap,
     fmt_interval,
     fmt_number,
     fmt_percent,
     fmt_percent1,
-    fmt_signed,
     fmt_value,
+    fmt_when,
     is_missing,
     last_updated_text,
+    plural,
 )
 from dashboard.notices import (
     empty_state,
@@ -86,14 +88,8 @@ def _figure(value: object, unit: str | None) -> str:
 
 
 def _signed(value: object, unit: str | None) -> str:
-    """A gap or change in its unit: "−5.3 points", "+3.2 hours"."""
-    if is_missing(value):
-        return NO_DATA
-    if unit == POINTS:
-        return f"{fmt_signed(value)} points"
-    number = float(value)
-    sign = "+" if number > 0 else ("−" if number < 0 else "")
-    return f"{sign}{fmt_value(abs(number), unit)}"
+    """A gap or change in its unit (the exceptions table's units: POINTS or a duration)."""
+    return fmt_gap(value, unit, POINTS)
 
 
 def _absolute(path: str) -> str:
@@ -221,12 +217,12 @@ def _initiatives(report: AgencyReport) -> html.Section:
                  if first["basis"] == "illustrative" else "")
         body += [
             html.H3(first["title"], id=f"initiative-{initiative_id}"),
-            html.P(f"{kind}. {len(part)} milestone{'s' if len(part) != 1 else ''}, {late} late. "
+            html.P(f"{kind}. {plural(len(part), 'milestone')}, {late} late. "
                    f"Standards it addresses, latest status: {first['standards_latest'] or NO_DATA}.{basis}"),
             _table(usa_table(shown, caption=f"Milestones: {first['title']}", columns=[
                 ("milestone", "Milestone"), ("due", "Due"), ("state", "State"), ("done_on", "Done on"),
                 ("on_time", "On time")],
-                formatters={"due": fmt_date, "done_on": lambda v: NO_DATA if is_missing(v) else fmt_date(v),
+                formatters={"due": fmt_date, "done_on": fmt_when,
                             "state": status_badge, "on_time": status_badge},
                 label_columns=["milestone", "state", "on_time"],
                 table_id=f"report-milestones-{initiative_id}"),
