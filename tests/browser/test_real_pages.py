@@ -107,6 +107,12 @@ def test_vha_service_page_shows_trust_with_interval_n_and_published_mean(real_pa
     assert "Trust 90.3% (95% interval 90.2%–90.4%, n = 320,979, mean 4.52, published 4.52)" in summary
 
 
+def _interval(low: float, high: float) -> str:
+    """Two decimals, more until the ends differ (so a narrow interval never reads "4.70–4.70")."""
+    digits = next((d for d in range(2, 7) if f"{low:.{d}f}" != f"{high:.{d}f}"), 6)
+    return f"{low:.{digits}f}–{high:.{digits}f}"
+
+
 def test_agency_page_shows_survey_results_equal_to_driver_scores(real_page, dash_ready, real_site) -> None:
     from metrics.access import PUBLIC, viewing
     from metrics.survey import driver_scores
@@ -124,7 +130,7 @@ def test_agency_page_shows_survey_results_equal_to_driver_scores(real_page, dash
     expected = [[("Email" if r.channel == "email" else r.channel), r.driver.capitalize(),
                  f"{r.agree_share * 100:.1f}%", f"{r.agree_ci_low * 100:.1f}%",
                  f"{r.agree_ci_high * 100:.1f}%",
-                 f"{r.n:,.0f}", f"{r.mean:.2f}", f"{r.mean_ci_low:.2f}–{r.mean_ci_high:.2f}",
+                 f"{r.n:,.0f}", f"{r.mean:.2f}", _interval(r.mean_ci_low, r.mean_ci_high),
                  f"{r.published_mean:.2f}"] for r in rows.itertuples()]
     shown = [row[:9] for row in table_cells(real_page, "#agency-survey-va-vha-table")]
     assert shown == expected and len(shown) == 7

@@ -52,6 +52,7 @@ def test_page_renders(page, dash_ready, path, title, h1, nav_label):
         "Benchmarks": "/benchmarks",
         "Data": "/data",
         "Reporting": "/reporting",
+        "Alerts": "/alerts",
         "Methodology": "/methodology",
         "Accessibility": "/accessibility",
     }
