@@ -22,6 +22,7 @@ from dashboard.charts import (
     SERIES_SYMBOLS,
     chart_block,
     figure_layout,
+    narrow_list,
 )
 from dashboard.formatting import (
     fmt_mean,
@@ -205,6 +206,9 @@ def channel_drivers_block(rows: pd.DataFrame, *, block_id: str, title: str, peri
                        figure=fig, table=table, last_updated=last_updated_text(rows), notes=notes)
 
 
+MAX_QUARTER_LABELS = 6
+
+
 def driver_trend_block(rows: pd.DataFrame, *, block_id: str, driver: str, name: str,
                        labels: dict[str, str], empty_message: str, definition: str | None = None
                        ) -> html.Section:
@@ -246,8 +250,11 @@ def driver_trend_block(rows: pd.DataFrame, *, block_id: str, driver: str, name: 
     figure_layout(fig, y_title=f"Agree ({driver})", x_title="", percent=True)
     fig.update_yaxes(tickformat=".1%")  # lines often sit within a point or two: whole percents repeat
     # Quarters on two lines, never turned; the legend above the plot, clear of them on a phone.
-    fig.update_xaxes(categoryorder="array", categoryarray=periods, tickvals=periods,
-                     ticktext=[p.replace(" ", "<br>") for p in periods], tickangle=0)
+    # At most six labels (every second or third quarter, the latest always); every quarter is in the table.
+    step = -(-len(periods) // MAX_QUARTER_LABELS)
+    ticks = periods[::-1][::step][::-1]
+    fig.update_xaxes(categoryorder="array", categoryarray=periods, tickvals=ticks,
+                     ticktext=[p.replace(" ", "<br>") for p in ticks], tickangle=0)
     fig.update_layout(margin={"t": 64}, legend={"orientation": "h", "yanchor": "bottom", "y": 1.02,
                                                 "xanchor": "left", "x": 0})
     summary = f"Line chart of {driver} by quarter, {name}: " + "; ".join(parts) + "."
@@ -255,8 +262,12 @@ def driver_trend_block(rows: pd.DataFrame, *, block_id: str, driver: str, name: 
     table = usa_table(rows, caption=f"{driver.capitalize()} by channel and quarter, {name}", columns=columns,
                       formatters=formatters, label_columns=["channel_label", "period"],
                       table_id=f"{block_id}-table")
+    # Quarter labels run together below 40em whatever their number: a phone gets the figures as a list.
+    narrow = narrow_list([(labels.get(c, c), [(r.period, fmt_percent1(r.agree_share))
+                                               for r in rows[rows["channel"] == c].itertuples()])
+                          for c in order], label=title) if len(periods) > 3 else None
     return chart_block(block_id=block_id, title=title, summary=summary, definition=definition, figure=fig,
-                       table=table, last_updated=last_updated_text(rows))
+                       table=table, last_updated=last_updated_text(rows), narrow=narrow)
 
 
 #: Answer 1 (strongly disagree) to 5 (strongly agree): colour and fill pattern, so that neighbouring
