@@ -4,6 +4,9 @@ with its own users and tokens files, and signed-in test clients."""
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,25 @@ def signed_in_client(app, username: str | None):
                                             "next": "/"})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return client
+
+
+@contextmanager
+def served(wsgi_app) -> Iterator[str]:
+    """The base URL (no trailing slash) of `wsgi_app` served by werkzeug on a free loopback port (port 0:
+    the kernel picks, so parallel runs never collide), quiet per request (errors still log)."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, code="-", size="-") -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, name="test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+

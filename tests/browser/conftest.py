@@ -8,12 +8,13 @@ from ``node_modules`` (``npm ci``, see ``.ci/setup``).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.web_support import served
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,26 +62,8 @@ def dash_app(db_path):
 @pytest.fixture(scope="session")
 def live_server(dash_app) -> Iterator[str]:
     """Base URL (no trailing slash) of the app served by werkzeug on a free loopback port."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class QuietHandler(WSGIRequestHandler):
-        """No line per request (the page fixture reports failed ones); errors still log."""
-
-        def log_request(self, code="-", size="-") -> None:
-            pass
-
-    # Port 0: the kernel picks a free port, so parallel runs never collide.
-    server = make_server(
-        "127.0.0.1", 0, dash_app.server, threaded=True, request_handler=QuietHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, name="dash-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served(dash_app.server) as url:
+        yield url
 
 
 # --- Chromium through Playwright --------------------------------------------------------------

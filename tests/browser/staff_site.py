@@ -8,12 +8,11 @@ session fixtures for that module only (module scope), so the shared demo warehou
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
 
-from tests.web_support import PASSWORDS, make_app, make_users
+from tests.web_support import PASSWORDS, make_app, make_users, served
 
 
 @pytest.fixture(scope="module")
@@ -33,21 +32,8 @@ def dash_app(db_path, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def live_server(dash_app) -> Iterator[str]:
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, code="-", size="-") -> None:
-            pass
-
-    server = make_server("127.0.0.1", 0, dash_app.server, threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served(dash_app.server) as url:
+        yield url
 
 
 def sign_in(page, user: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from tests.browser.conftest import DESKTOP, format_violations, run_axe, wait_for_dash
 from tests.browser.page_checks import no_horizontal_scroll
 from tests.test_alerts_mail import Inbox, _free_port
+from tests.web_support import served
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,6 @@ BREACH_TEXT = ("Retirement Services: Retirement claims inventory at or below the
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, db_path) -> Iterator[dict]:
     """A copy of the session's demo warehouse, served with `after_load=publish.alerts.refresh`."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
 
     from dashboard.accounts import add_token
     from dashboard.app import create_app
@@ -49,20 +48,8 @@ def site(tmp_path_factory, db_path) -> Iterator[dict]:
     app.server.config.update(SERVICESTAT_USERS=str(folder / "users.yaml"),
                              SERVICESTAT_TOKENS=str(folder / "tokens.yaml"))
 
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, code="-", size="-") -> None:
-            pass
-
-    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{server.server_port}", "db": db, "app": app, "token": token,
-               "folder": folder}
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served(app.server) as url:
+        yield {"url": url, "db": db, "app": app, "token": token, "folder": folder}
 
 
 @pytest.fixture

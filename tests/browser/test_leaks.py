@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from collections.abc import Iterator
 
 import pandas as pd
@@ -30,7 +29,7 @@ from tests.planted import (
     build_planted,
     find_planted,
 )
-from tests.web_support import PASSWORDS, make_users, signed_in_client
+from tests.web_support import PASSWORDS, make_users, served, signed_in_client
 
 pytestmark = pytest.mark.browser
 
@@ -62,19 +61,8 @@ def planted_app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def planted_server(planted_app) -> Iterator[str]:
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, code="-", size="-") -> None:
-            pass
-
-    server = make_server("127.0.0.1", 0, planted_app.server, threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with served(planted_app.server) as url:
+        yield url
 
 
 def http_texts(client) -> dict[str, str]:

@@ -10,7 +10,6 @@ interval 90.21 %-90.42 %; mean 4.52 as published (4.516 from the counts, 95 % in
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,25 +45,15 @@ def build_real_only(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """(base URL, warehouse) of the app serving the real-only warehouse."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    from tests.web_support import make_app
+    from tests.web_support import make_app, served
 
     folder = tmp_path_factory.mktemp("real-pages")
     db = build_real_only(folder)
     app = make_app(db, folder)
 
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, code="-", size="-") -> None:
-            pass
-
-    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", db
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with served(app.server) as url:
+        yield url, db
 
 
 @pytest.fixture

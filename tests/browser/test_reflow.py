@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import pytest
 
 from tests.browser.glyphs import missing
 from tests.conftest import query
-from tests.web_support import PASSWORDS, make_app, make_users
+from tests.web_support import PASSWORDS, make_app, make_users, served
 
 pytestmark = pytest.mark.browser
 
@@ -89,23 +88,12 @@ _MEASURE = r"""() => {
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, db_path) -> Iterator[str]:
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
     folder = tmp_path_factory.mktemp("reflow")
     make_users(folder / "users.yaml")
     app = make_app(db_path, folder)
 
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, code="-", size="-") -> None:
-            pass
-
-    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with served(app.server) as url:
+        yield url
 
 
 def every_page(db: str | Path) -> list[str]:
