@@ -27,11 +27,18 @@ from metrics.glance import metric_display_unit
 
 
 def period_options(status: pd.DataFrame, years: pd.DataFrame) -> list[tuple[str, str]]:
-    """(value, label) for the period select: fiscal years and their quarters, newest first."""
+    """(value, label) for the period select: fiscal years and their quarters, newest first.
+
+    A fiscal year in progress has quarters but no whole-year figures yet: its quarters are offered
+    all the same, and the whole year only where year figures exist.
+    """
     options: list[tuple[str, str]] = []
     quarters = status.drop_duplicates("period").sort_values("period_start", ascending=False)
-    for fy in sorted(set(years["period"]), reverse=True):
-        options.append((fy, f"{fy} (whole fiscal year)"))
+    with_year = set(years["period"])
+    fiscal_years = with_year | {p.split(" ", 1)[0] for p in quarters["period"]}
+    for fy in sorted(fiscal_years, reverse=True):
+        if fy in with_year:
+            options.append((fy, f"{fy} (whole fiscal year)"))
         for period in quarters["period"]:
             if period.startswith(fy + " "):
                 options.append((period, period))
