@@ -22,7 +22,8 @@ from tests.conftest import REFERENCE, query
 
 A11 = PUBLIC_DATA / "a11_cx_fy2021.csv"
 GPRA = PUBLIC_DATA / "gpra_apr_sample.csv"
-A11_SOURCE = "GSA/HISP-CX-Data, mergedcxdata-2023-05-21.csv (commit e9b2def), the FY2021 rows only"
+A11_SOURCE = ("GSA/HISP-CX-Data, mergedcxdata-2023-05-21.csv (commit e9b2def), the FY2021 rows only,"
+              " https://github.com/GSA/HISP-CX-Data")
 PLACEHOLDERS = {"", "none", "n/a", "no question"}
 #: VA VHA, email, FY2021 Q2, question 2 (trust), as published.
 VHA_TRUST_COUNTS = (3798, 5267, 22026, 80315, 209573)
@@ -54,7 +55,7 @@ def test_only_the_two_public_files_are_shipped_each_with_its_source() -> None:
                                                                "gpra_apr_sample.csv"]
     sources = read_sources()
     assert sources == {"a11_cx_fy2021.csv": A11_SOURCE,
-                       "gpra_apr_sample.csv": "GSA FY2018 APR complete data (performance.gov)"}
+                       "gpra_apr_sample.csv": "GSA FY2018 APR complete data, https://www.performance.gov/"}
     text = (PUBLIC_DATA / "SOURCES.md").read_text()
     assert "public U.S. government data" in text
     for path in (A11, GPRA):  # unchanged since published: the digests SOURCES.md records
@@ -143,6 +144,13 @@ def test_the_public_sees_real_figures_without_the_synthetic_banner(built) -> Non
     assert vha["n"] == 320_979
     assert vha["agree_share"] == pytest.approx(289_888 / 320_979)
     assert vha["mean"] == pytest.approx((3798 + 2 * 5267 + 3 * 22026 + 4 * 80315 + 5 * 209573) / 320_979)
+    # the public's "where this comes from" names the published file and links to where it lives
+    from metrics.provenance import published_sources
+
+    with viewing(PUBLIC):
+        sources = published_sources(str(db), frame)
+    assert list(zip(sources["source"], sources["url"], strict=True)) == [
+        (A11_SOURCE, "https://github.com/GSA/HISP-CX-Data")]
 
 
 def test_each_published_quarter_is_archived(built) -> None:

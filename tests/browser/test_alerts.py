@@ -12,12 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, format_violations, run_axe, wait_for_dash
+from tests.browser.conftest import format_violations, run_axe, wait_for_dash
 from tests.browser.page_checks import no_horizontal_scroll
 from tests.test_alerts_mail import Inbox, _free_port
 from tests.web_support import served
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient")]  # 60 s: pages render cold
 
 PASSWORD = "alerts password 12345"
 #: The demo's Retirement Services backlog is on track in FY2025 Q4 (about 8,600 claims, at most 13,000
@@ -52,18 +52,10 @@ def site(tmp_path_factory, db_path) -> Iterator[dict]:
         yield {"url": url, "db": db, "app": app, "token": token, "folder": folder}
 
 
-@pytest.fixture
-def alerts_page(browser, site):
-    problems: list[str] = []
-    context = browser.new_context(viewport=DESKTOP, base_url=site["url"], bypass_csp=True)
-    pg = context.new_page()
-    pg.set_default_timeout(60_000)  # pages compute their tables cold on a shared machine
-    pg.on("console", lambda m: problems.append(f"console error: {m.text}") if m.type == "error" else None)
-    pg.on("pageerror", lambda exc: problems.append(f"uncaught exception: {exc}"))
-    pg.on("response", lambda r: problems.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None)
-    yield pg
-    context.close()
-    assert not problems, "\n".join(problems)
+@pytest.fixture(scope="module")
+def live_server(site) -> str:
+    """conftest's `page` opens this module's site."""
+    return site["url"]
 
 
 def _sign_in(page, user: str) -> None:
@@ -82,7 +74,7 @@ def _rows(page) -> list[dict[str, str]]:
     })""")
 
 
-def test_a_submitted_breach_shows_on_alerts_for_its_manager_and_is_mailed_once(alerts_page, site, tmp_path):
+def test_a_submitted_breach_shows_on_alerts_for_its_manager_and_is_mailed_once(page, site, tmp_path):
     from aiosmtpd.controller import Controller
 
     from publish.alert_mail import SmtpSettings, send_new
@@ -92,7 +84,6 @@ def test_a_submitted_breach_shows_on_alerts_for_its_manager_and_is_mailed_once(a
                        data={"file": (io.BytesIO(BREACH.encode()), "opm_backlog.csv")},
                        content_type="multipart/form-data")
     assert sent.status_code == 200, sent.get_json()
-    page = alerts_page
     _sign_in(page, "opm-manager")
     page.goto("/alerts")
     wait_for_dash(page)
@@ -127,8 +118,7 @@ def test_a_submitted_breach_shows_on_alerts_for_its_manager_and_is_mailed_once(a
         smtp.stop()
 
 
-def test_omb_sees_every_agency_and_sorts_by_any_column(alerts_page, site):
-    page = alerts_page
+def test_omb_sees_every_agency_and_sorts_by_any_column(page, site):
     _sign_in(page, "omb-chief")
     page.goto("/alerts")
     wait_for_dash(page)
@@ -149,11 +139,10 @@ def test_omb_sees_every_agency_and_sorts_by_any_column(alerts_page, site):
     assert violations == [], format_violations(violations)
 
 
-def test_the_public_sees_only_breaches_of_published_quarters(alerts_page, site):
+def test_the_public_sees_only_breaches_of_published_quarters(page, site):
     from metrics.access import PUBLIC, viewing
     from metrics.alerts import alerts
 
-    page = alerts_page
     page.goto("/alerts")
     wait_for_dash(page)
     with viewing(PUBLIC):

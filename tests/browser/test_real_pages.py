@@ -18,7 +18,7 @@ import pytest
 from tests.browser.page_checks import no_horizontal_scroll, table_cells, table_headers
 from tests.conftest import REFERENCE, query
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient")]  # 60 s: pages render cold
 
 VHA_PAGE = "/service/va-vha?period=FY2021+Q2"
 PAGES = ["/", "/agency/va-vha", VHA_PAGE, "/benchmarks"]
@@ -56,19 +56,10 @@ def real_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         yield url, db
 
 
-@pytest.fixture
-def real_page(browser, real_site):
-    """A page on the real-only site that fails the test on a console error or a failed request."""
-    problems: list[str] = []
-    context = browser.new_context(viewport=DESKTOP, base_url=real_site[0], bypass_csp=True)
-    pg = context.new_page()
-    pg.set_default_timeout(60_000)  # pages compute their tables cold on a shared machine
-    pg.on("console", lambda m: problems.append(f"console error: {m.text}") if m.type == "error" else None)
-    pg.on("pageerror", lambda exc: problems.append(f"uncaught exception: {exc}"))
-    pg.on("response", lambda r: problems.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None)
-    yield pg
-    context.close()
-    assert not problems, "\n".join(problems)
+@pytest.fixture(scope="module")
+def live_server(real_site) -> str:
+    """conftest's `page` opens the real-only site."""
+    return real_site[0]
 
 
 def open_page(page, dash_ready, path: str) -> str:
@@ -84,15 +75,15 @@ def row_of(cells: list[list[str]], *labels: str) -> list[str]:
     return found[0]
 
 
-def test_vha_service_page_shows_trust_with_interval_n_and_published_mean(real_page, dash_ready) -> None:
-    open_page(real_page, dash_ready, VHA_PAGE)
+def test_vha_service_page_shows_trust_with_interval_n_and_published_mean(page, dash_ready) -> None:
+    open_page(page, dash_ready, VHA_PAGE)
     table = "#service-drivers-table"
-    assert table_headers(real_page, table) == [
+    assert table_headers(page, table) == [
         "Driver", "Agree", "95% interval from", "95% interval to", "n", "Mean (1–5)", "Mean 95% interval",
         "Published mean", "Change on the previous period"]
-    trust = row_of(table_cells(real_page, table), "Trust")
+    trust = row_of(table_cells(page, table), "Trust")
     assert trust[1:8] == ["90.3%", "90.2%", "90.4%", "320,979", "4.52", "4.51–4.52", "4.52"]
-    summary = real_page.locator("#service-drivers [data-testid=chart-summary]").inner_text()
+    summary = page.locator("#service-drivers [data-testid=chart-summary]").inner_text()
     assert "Trust 90.3% (95% interval 90.2%–90.4%, n = 320,979, mean 4.52, published 4.52)" in summary
 
 
@@ -102,11 +93,11 @@ def _interval(low: float, high: float) -> str:
     return f"{low:.{digits}f}–{high:.{digits}f}"
 
 
-def test_agency_page_shows_survey_results_equal_to_driver_scores(real_page, dash_ready, real_site) -> None:
+def test_agency_page_shows_survey_results_equal_to_driver_scores(page, dash_ready, real_site) -> None:
     from metrics.access import PUBLIC, viewing
     from metrics.survey import driver_scores
 
-    text = open_page(real_page, dash_ready, "/agency/va-vha")
+    text = open_page(page, dash_ready, "/agency/va-vha")
     assert "No standards of this agency have figures" not in text
     with viewing(PUBLIC):  # the web app reads as the public
         scores = driver_scores(real_site[1], "quarter")
@@ -121,60 +112,60 @@ def test_agency_page_shows_survey_results_equal_to_driver_scores(real_page, dash
                  f"{r.agree_ci_high * 100:.1f}%",
                  f"{r.n:,.0f}", f"{r.mean:.2f}", _interval(r.mean_ci_low, r.mean_ci_high),
                  f"{r.published_mean:.2f}"] for r in rows.itertuples()]
-    shown = [row[:9] for row in table_cells(real_page, "#agency-survey-va-vha-table")]
+    shown = [row[:9] for row in table_cells(page, "#agency-survey-va-vha-table")]
     assert shown == expected and len(shown) == 7
-    heading = real_page.locator("#agency-survey-va-vha h2").inner_text()
+    heading = page.locator("#agency-survey-va-vha h2").inner_text()
     assert heading == f"Survey results: Outpatient Services, {latest}"
-    assert real_page.locator("#agency-survey-va-vha [role=img]").count() == 1
-    trend = table_cells(real_page, "#agency-trust-trend-va-vha-table")
+    assert page.locator("#agency-survey-va-vha [role=img]").count() == 1
+    trend = table_cells(page, "#agency-trust-trend-va-vha-table")
     assert [r[:2] for r in trend] == [["Email", f"FY2021 Q{q}"] for q in (1, 2, 3, 4)]
     assert row_of(trend, "Email", "FY2021 Q2")[2:6] == ["90.3%", "90.2%", "90.4%", "320,979"]
 
 
-def test_overview_leads_with_trust_and_the_drivers(real_page, dash_ready, real_site) -> None:
+def test_overview_leads_with_trust_and_the_drivers(page, dash_ready, real_site) -> None:
     from metrics.access import PUBLIC, viewing
     from metrics.overview import quarter_headlines
 
-    text = open_page(real_page, dash_ready, "/")
+    text = open_page(page, dash_ready, "/")
     assert "No figures yet" not in text and "Standards met" not in text
     with viewing(PUBLIC):
         heads = quarter_headlines(real_site[1])
     latest = heads.sort_values("period_start").iloc[-1]
-    tile = real_page.locator("#tile-trust").inner_text()
+    tile = page.locator("#tile-trust").inner_text()
     assert f"{latest['trust_share'] * 100:.1f}%" in tile and f"{latest['n']:,.0f} survey answers" in tile
     assert f"{latest['trust_ci_low'] * 100:.1f}%–{latest['trust_ci_high'] * 100:.1f}%" in tile
-    drivers = table_cells(real_page, "#home-survey-drivers-table")
+    drivers = table_cells(page, "#home-survey-drivers-table")
     trust = row_of(drivers, "Trust")
     assert trust[1] == f"{latest['trust_share'] * 100:.1f}%" and trust[4] == f"{latest['n']:,.0f}"
     assert [r[0] for r in drivers][:2] == ["Trust", "Satisfaction"]
 
 
-def test_benchmarks_never_print_a_blank_year(real_page, dash_ready) -> None:
-    text = open_page(real_page, dash_ready, "/benchmarks")
+def test_benchmarks_never_print_a_blank_year(page, dash_ready) -> None:
+    text = open_page(page, dash_ready, "/benchmarks")
     assert not re.search(r"\bFY(?!\d)", text), re.findall(r".{30}\bFY(?!\d).{30}", text)
     assert "Gap per service, FY2021" in text
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_axe_finds_nothing_with_the_toggles_closed_and_open(real_page, dash_ready, axe, axe_report,
+def test_axe_finds_nothing_with_the_toggles_closed_and_open(page, dash_ready, axe, axe_report,
                                                             path) -> None:
-    open_page(real_page, dash_ready, path)
-    assert real_page.locator("h1").count() == 1
-    violations = axe(real_page)
+    open_page(page, dash_ready, path)
+    assert page.locator("h1").count() == 1
+    violations = axe(page)
     assert violations == [], axe_report(violations)
-    for toggle in real_page.locator("details").all():
+    for toggle in page.locator("details").all():
         toggle.locator("summary").first.click()
-    violations = axe(real_page)
+    violations = axe(page)
     assert violations == [], axe_report(violations)
 
 
 @pytest.mark.parametrize("viewport", [PHONE_320, DESKTOP], ids=["320", "1280"])
 @pytest.mark.parametrize("path", PAGES[:3])
-def test_screenshots_and_no_sideways_scroll(real_page, dash_ready, shot, viewport, path) -> None:
-    real_page.set_viewport_size(viewport)
-    open_page(real_page, dash_ready, path)
-    for toggle in real_page.locator("details.table-toggle").all():
+def test_screenshots_and_no_sideways_scroll(page, dash_ready, shot, viewport, path) -> None:
+    page.set_viewport_size(viewport)
+    open_page(page, dash_ready, path)
+    for toggle in page.locator("details.table-toggle").all():
         toggle.locator("summary").click()
-    assert no_horizontal_scroll(real_page), "the page body scrolls sideways"
+    assert no_horizontal_scroll(page), "the page body scrolls sideways"
     name = {"/": "overview"}.get(path, path.strip("/").split("?")[0].replace("/", "_"))
-    assert shot(real_page, f"real-{name}-{viewport['width']}").stat().st_size > 0
+    assert shot(page, f"real-{name}-{viewport['width']}").stat().st_size > 0
