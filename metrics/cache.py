@@ -11,6 +11,7 @@ for results that need none.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -27,9 +28,56 @@ from metrics.suppression import deferred, for_viewer, is_deferred, rules_stamp
 MAX_ENTRIES = 256
 
 
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value
+
+
+def _same(value: Any, default: Any) -> bool:
+    try:
+        return type(value) is type(default) and bool(value == default)
+    except (TypeError, ValueError):  # values without a plain truth (arrays)
+        return False
+
+
+def _arguments(sig: inspect.Signature | None, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, tuple]:
+    """One key for one call however it is spelt: every argument after `db` by name, those equal to their
+    default left out, so `f(db, "quarter", data_dir=DATA_DIR)` and `f(db)` are one cache entry (not two
+    builds of the same table). A signature this cannot name (`*args`, positional-only) keys as called."""
+    if sig is not None:
+        try:
+            bound = sig.bind(None, *args, **kwargs)
+        except TypeError:
+            bound = None
+        if bound is not None:
+            named = {}
+            for name, value in list(bound.arguments.items())[1:]:
+                default = sig.parameters[name].default
+                if default is inspect.Parameter.empty or not _same(_plain(value), _plain(default)):
+                    named[name] = _plain(value)
+            return (), tuple(sorted(named.items()))
+    return args, tuple(sorted((k, _plain(v)) for k, v in kwargs.items()))
+
+
+def _nameable(fn: Callable[..., Any]) -> inspect.Signature | None:
+    sig = inspect.signature(fn)
+    kinds = [p.kind for p in sig.parameters.values()]
+    plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return sig if kinds and all(k in plain for k in kinds[1:]) else None
+
+
+def _per_service(frame: Any) -> bool:
+    return isinstance(frame, pd.DataFrame) and {"n", "service_id"} <= set(frame.columns)
+
+
 def cached(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
     """Decorate `fn(db, *args, data_dir=..., **kwargs) -> DataFrame` with a per-version, per-viewer LRU
     cache; the frame is suppressed for the viewer (small numbers) before it is cached."""
+    sig = _nameable(fn)
+    # Per call (arguments), whether the last frame built had one service per row and an `n`: a fact of
+    # the code, not of a warehouse version, so kept across versions (and `cache_clear`). A frame known
+    # not to be one is built once, from suppressed parts, without first building the unsuppressed
+    # frame it would not use; should it turn out to be one after all, it takes the route below.
+    shape: dict[tuple, bool] = {}
 
     @functools.lru_cache(maxsize=MAX_ENTRIES)
     def run(
@@ -56,9 +104,15 @@ def cached(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
             # frames are built from suppressed parts.
             # The unsuppressed frame is the cached deferred entry (same key, `defer` True), so a table
             # that pages and exports (or another table's deferred build) both ask for is built once.
+            if shape.get((args, kwargs)) is False:
+                frame = build(path, viewer, args, kwargs)
+                if not _per_service(frame):
+                    return for_viewer(frame, viewer, data_dir)
             with deferred():
                 whole = run(path, version, decl, rules, viewer, True, args, kwargs)
-            if isinstance(whole, pd.DataFrame) and {"n", "service_id"} <= set(whole.columns):
+            if len(shape) < 4 * MAX_ENTRIES:
+                shape[(args, kwargs)] = _per_service(whole)
+            if _per_service(whole):
                 return for_viewer(whole, viewer, data_dir)
             return for_viewer(build(path, viewer, args, kwargs), viewer, data_dir)
 
@@ -71,7 +125,7 @@ def cached(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
     def wrapper(db: str | os.PathLike[str] | None = None, *args: Any, **kwargs: Any) -> pd.DataFrame:
         path = str(Path(db_path(db)).resolve())
         data_dir = kwargs.get("data_dir", DATA_DIR)
-        key_kwargs = tuple(sorted((k, str(v) if isinstance(v, Path) else v) for k, v in kwargs.items()))
+        key_args, key_kwargs = _arguments(sig, args, kwargs)
         frame = run(
             path,
             reader(path).version(),
@@ -79,7 +133,7 @@ def cached(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
             rules_stamp(data_dir),
             current_viewer(),
             is_deferred(),
-            args,
+            key_args,
             key_kwargs,
         )
         return frame.copy()

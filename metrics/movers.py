@@ -79,8 +79,19 @@ def _tested(pairs: pd.DataFrame, group: list[str]) -> pd.DataFrame:
     return out
 
 
-def _driver_pairs(db: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str]) -> pd.DataFrame:
-    scores = driver_scores(db, "quarter", by_channel=False, data_dir=data_dir)
+def _around(frame: pd.DataFrame, period: str | None) -> pd.DataFrame:
+    """The rows of `period` and of the quarter before it (all rows when no period is asked for): all
+    that the changes of that one quarter are worked out from."""
+    if period is None:
+        return frame
+    starts = pd.to_datetime(frame["period_start"])
+    these = set(starts[(frame["period"] == period).to_numpy()])
+    return frame[starts.isin(these | {s - pd.DateOffset(months=3) for s in these}).to_numpy()]
+
+
+def _driver_pairs(db: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str],
+                  period: str | None = None) -> pd.DataFrame:
+    scores = _around(driver_scores(db, "quarter", by_channel=False, data_dir=data_dir), period)
     scores = scores[scores["n"].fillna(0) > 0].rename(columns={"agree": "k", "driver": "measure"})
     scores = mark_drafts(scores, db)
     cols = ["agency_id", "agency", "service_id", "service", "measure", "period", "period_start", "k", "n",
@@ -88,8 +99,9 @@ def _driver_pairs(db: str | os.PathLike[str] | None, data_dir: str | os.PathLike
     return _pairs(scores[cols], ["service_id", "measure"])
 
 
-def _standard_pairs(db: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str]) -> pd.DataFrame:
-    status = standards_status(db, "quarter", data_dir=data_dir)
+def _standard_pairs(db: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str],
+                    period: str | None = None) -> pd.DataFrame:
+    status = _around(standards_status(db, "quarter", data_dir=data_dir), period)
     status = mark_drafts(status[status["status"].isin(JUDGED)], db)
     status = status.assign(k=(status["status"] == "on track").astype("int64"), n=1, measure=STANDARDS_MET)
     cols = ["agency_id", "agency", "service_id", "service", "measure", "standard_id", "channel", "period",
@@ -104,7 +116,7 @@ def movers(db: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike
     (`level` service), for trust and every driver and for standards met: in each quarter (or only
     `period`) declines first, the largest first, then improvements, the largest first."""
     parts = []
-    for pairs in (_driver_pairs(db, data_dir), _standard_pairs(db, data_dir)):
+    for pairs in (_driver_pairs(db, data_dir, period), _standard_pairs(db, data_dir, period)):
         if period is not None:
             pairs = pairs[pairs["period"] == period]
         if pairs.empty:
@@ -123,7 +135,9 @@ def movers(db: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike
     start = pd.to_datetime(out["period_start"])
     fiscal_year, quarter = fiscal_columns(start)
     out["fiscal_year"], out["quarter"] = fiscal_year.astype("int64"), quarter.astype("int64")
-    out["prev_period"] = [period_label("quarter", s - pd.DateOffset(months=3)) for s in start]
+    # One label per quarter, not per row (a DateOffset per row cost more than the whole test).
+    prev = {s: period_label("quarter", s - pd.DateOffset(months=3)) for s in start.unique()}
+    out["prev_period"] = start.map(prev).astype(object)
     out["direction"] = np.where(out["change"] < 0, DECLINE, IMPROVEMENT)
     out["test"] = TEST
     out["_order"] = np.where(out["change"] < 0, 0, 1)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from core.fiscal import quarter_label, quarter_start
 from metrics.access import current_viewer
-from metrics.cache import cached, memo
+from metrics.cache import memo
 from metrics.db import FISCAL_QUARTER, quarter_index, reader
 
 PUBLISHED = "published"
@@ -44,7 +44,7 @@ SERVICE_QUARTER_COLUMNS = ["service_id", "agency_id", "fiscal_year", "quarter", 
 QUARTER_COLUMNS = ["period", "period_start", "fiscal_year", "quarter", "services", "draft_services", "status"]
 
 
-@cached
+@memo  # not `cached`: no counts to suppress, no fiscal-year rows to withhold; one entry, deferred or not
 def service_quarters(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Every service-quarter holding figures the viewer sees, with its agency and whether it is
     published. Read through the viewer's scoped views, so it never names a hidden draft."""

@@ -20,12 +20,10 @@ their own agency's services only, where the table names services.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-import duckdb
 import pandas as pd
 
 from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_columns
@@ -55,8 +53,6 @@ from metrics.survey import survey_trends
 from metrics.survey_distribution import answer_distribution
 from metrics.survey_scores import survey_mentions, survey_scores
 from metrics.volumes import survey_volumes
-
-log = logging.getLogger(__name__)
 
 Db = str | os.PathLike[str] | None
 Builder = Callable[[Db], pd.DataFrame]
@@ -445,36 +441,28 @@ def open_names(viewer: Viewer | None = None) -> list[str]:
 # --- the /data page's list -------------------------------------------------------------------------------
 
 
-def _last_updated(frame: pd.DataFrame) -> pd.Timestamp | None:
-    for column in ("last_loaded", "finished_at"):
-        if column in frame and frame[column].notna().any():
-            return pd.Timestamp(pd.to_datetime(frame[column]).max())
-    return None
-
-
-@cached  # builds every table to count its rows: once per warehouse version and viewer
+@cached  # one query of `loads`: the page lists the tables without building any of them
 def download_catalogue(db: Db = None) -> pd.DataFrame:
-    """Every registered table: name, description, rows and when its data were last loaded.
+    """Every registered table the viewer may have: name, description, when its data last changed, and
+    whether they include the generated demonstration data.
 
-    Declarations take their file's modification time; other tables without their own `last_loaded`
-    (load history, findings) take the warehouse's newest load, when the site's data last changed.
+    No table is built to list it: building them all to count their rows took seconds on the demo
+    warehouse, for a figure a reader of a data catalogue does not come for. A declaration
+    (metric definitions, standards, ...) is updated when its file was; any other table when the newest
+    load the viewer sees landed (when the site's data last changed), and it is synthetic when any of
+    the loads the viewer sees is.
     """
     newest = reader(db).df("SELECT max(finished_at) AS t, bool_or(synthetic) AS s FROM loads"
                            " WHERE status <> 'refused'").iloc[0]
+    loaded = pd.Timestamp(newest["t"]) if pd.notna(newest["t"]) else pd.NaT
+    synthetic = bool(newest["s"]) if pd.notna(newest["s"]) else False
     rows = []
     for name, entry in sorted(open_tables().items()):
-        try:
-            frame = entry.frame(db)
-        except duckdb.Error as exc:  # a warehouse older than this table: list it, say so
-            log.warning("table %s unavailable: %s", name, exc)
-            rows.append({"name": name, "rows": pd.NA, "last_updated": pd.NaT, "synthetic": False,
-                         "description": f"{entry.description} (Not available in this warehouse.)"})
-            continue
-        updated = _last_updated(frame)
         if entry.declaration is not None:
             updated = pd.Timestamp(data_file(entry.declaration, DATA_DIR).stat().st_mtime, unit="s")
-        rows.append({"name": name, "description": entry.description, "rows": len(frame),
-                     "last_updated": updated if updated is not None else newest["t"],
-                     "synthetic": bool(frame["synthetic"].any()) if "synthetic" in frame and len(frame)
-                     else bool(newest["s"]) if pd.notna(newest["s"]) else False})
-    return pd.DataFrame(rows, columns=["name", "description", "rows", "last_updated", "synthetic"])
+            rows.append({"name": name, "description": entry.description, "last_updated": updated,
+                         "synthetic": False})
+        else:
+            rows.append({"name": name, "description": entry.description, "last_updated": loaded,
+                         "synthetic": synthetic})
+    return pd.DataFrame(rows, columns=["name", "description", "last_updated", "synthetic"])

@@ -33,6 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -163,67 +164,93 @@ def _key_columns(frame: pd.DataFrame, figures: Iterable[str]) -> list[str]:
     ]
 
 
-def _codes(frame: pd.DataFrame, cols: Iterable[str]) -> dict[str, list[int]]:
+def _codes(frame: pd.DataFrame, cols: Iterable[str]) -> dict[str, np.ndarray]:
     """Each column as integer codes (missing values get their own code), for fast grouping."""
-    return {c: pd.factorize(frame[c].astype("object"), use_na_sentinel=False)[0].tolist() for c in cols}
+    return {c: pd.factorize(frame[c].astype("object"), use_na_sentinel=False)[0] for c in cols}
 
 
-def _rows(codes: dict[str, list[int]], cols: list[str], length: int) -> list[tuple]:
-    return list(zip(*[codes[c] for c in cols], strict=True)) if cols else [()] * length
+def _group_ids(codes: dict[str, np.ndarray], cols: list[str], length: int) -> np.ndarray:
+    """One integer per row, equal for rows equal in every column of `cols` (all equal when none)."""
+    ids = np.zeros(length, dtype=np.int64)
+    for col in cols:
+        pair = ids * (int(codes[col].max(initial=0)) + 1) + codes[col]
+        ids = pd.factorize(pair)[0].astype(np.int64)  # renumbered at each step: never overflows
+    return ids
 
 
-def _follows(codes: dict[str, list[int]], dim: str, keys: list[str]) -> set[str]:
+def _follows(codes: dict[str, np.ndarray], dim: str, keys: list[str]) -> set[str]:
     """Key columns that a dimension determines (a channel's label, a driver's question): left out of the
     group key with it, or every group would hold one row. A column constant over the frame counts too,
     harmlessly: it splits nothing."""
     dim_codes = codes[dim]
-    distinct = len(set(dim_codes))
-    return {
-        col for col in keys if col != dim and len(set(zip(dim_codes, codes[col], strict=True))) == distinct
-    }
+
+    def determined(col_codes: np.ndarray) -> bool:  # one value of `col` per value of the dimension
+        seen = np.zeros(int(dim_codes.max(initial=-1)) + 1, dtype=np.int64)
+        seen[dim_codes] = col_codes  # one of each dimension value's codes (the last)
+        return bool((seen[dim_codes] == col_codes).all())
+
+    return {col for col in keys if col != dim and determined(codes[col])}
 
 
 def _complementary(
     frame: pd.DataFrame, n: pd.Series, hidden: pd.Series, free: pd.Series, keys: list[str]
 ) -> pd.Series:
-    """Within each group adding up to a total, never leave exactly one row hidden."""
-    hidden = hidden.copy()
+    """Within each group adding up to a total, never leave exactly one row hidden.
+
+    Each pass takes the groupings (channel, touchpoint, driver, item) in turn, and all groups of one
+    grouping at once: they are disjoint, so none sees another's choice within the pass. In a group
+    with exactly one hidden row (of those that may be hidden), the visible row with the smallest `n`
+    is hidden too, the first in the frame on a tie."""
+    shut_rows = hidden.to_numpy(dtype=bool, na_value=False).copy()
+    free_rows = free.to_numpy(dtype=bool)
+    counts = n.to_numpy(dtype=float, na_value=np.nan)
+    known = ~np.isnan(counts)
     codes = _codes(frame, keys)
     groupings = []
     for dim in (d for d in DIMENSIONS if d in keys):
         group_keys = [c for c in keys if c not in DIMENSIONS[dim] and c not in _follows(codes, dim, keys)]
-        groups: dict[tuple, list[int]] = {}
-        for pos, key in enumerate(_rows(codes, group_keys, len(frame))):
-            groups.setdefault(key, []).append(pos)
-        groupings.append([members for members in groups.values() if len(members) > 1])
+        groupings.append(_group_ids(codes, group_keys, len(frame)))
     for _ in range(100):  # each pass hides at least one more row, or stops
         changed = False
         for groups in groupings:
-            for members in groups:
-                shut = [p for p in members if hidden.iat[p] and free.iat[p]]
-                if len(shut) != 1:
-                    continue
-                open_ = [p for p in members if not hidden.iat[p] and free.iat[p] and pd.notna(n.iat[p])]
-                if open_:
-                    pick = min(open_, key=lambda p: n.iat[p])
-                    hidden.iat[pick] = True
-                    changed = True
+            size = int(groups.max(initial=-1)) + 1
+            shut = np.bincount(groups, weights=shut_rows & free_rows, minlength=size)
+            open_ = np.flatnonzero(~shut_rows & free_rows & known & (shut[groups] == 1))
+            if not len(open_):
+                continue
+            order = open_[np.lexsort((open_, counts[open_], groups[open_]))]  # group, then n, then row
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = groups[order[1:]] != groups[order[:-1]]
+            shut_rows[order[first]] = True
+            changed = True
         if not changed:
             break
-    return hidden
+    return pd.Series(shut_rows, index=hidden.index)
+
+
+def _first_day(cols: tuple[str, ...], values: list[Any]) -> date | None:
+    """The first day of a period given by `cols`: its period_start, fiscal year and quarter, or year."""
+    if any(pd.isna(v) for v in values):
+        return None
+    if cols == ("period_start",):
+        return pd.Timestamp(values[0]).date()
+    if cols == ("fiscal_year", "quarter"):
+        return quarter_start(int(values[0]), int(values[1]))
+    return date(int(values[0]) - 1, 10, 1)
 
 
 def _period_date(frame: pd.DataFrame) -> list[date | None] | None:
-    if "period_start" in frame.columns:
-        return [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame["period_start"]]
-    if "fiscal_year" in frame.columns and "quarter" in frame.columns:
-        return [
-            None if pd.isna(fy) or pd.isna(q) else quarter_start(int(fy), int(q))
-            for fy, q in zip(frame["fiscal_year"], frame["quarter"], strict=True)
-        ]
-    if "fiscal_year" in frame.columns:
-        return [None if pd.isna(fy) else date(int(fy) - 1, 10, 1) for fy in frame["fiscal_year"]]
-    return None
+    """Each row's first day of its period; worked out once per distinct period, not once per row."""
+    for cols in (("period_start",), ("fiscal_year", "quarter"), ("fiscal_year",)):
+        if set(cols) <= set(frame.columns):
+            break
+    else:
+        return None
+    ids = _group_ids(_codes(frame, cols), list(cols), len(frame))
+    _, first = np.unique(ids, return_index=True)  # ids run 0..k-1: one row of each
+    values = [frame[c].to_numpy(dtype=object) for c in cols]
+    days = [_first_day(cols, [v[i] for v in values]) for i in first]
+    return [days[i] for i in ids]
 
 
 def _year_on(day: date) -> date:
@@ -234,29 +261,27 @@ def _year_on(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def _comparisons(frame: pd.DataFrame, hidden: pd.Series, keys: list[str]) -> tuple[list[int], list[int]]:
+def _comparisons(frame: pd.DataFrame, hidden: pd.Series, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Rows (positions) whose comparison columns look at a hidden row: the next period, and a year on."""
+    none = np.array([], dtype=np.int64)
     when = _period_date(frame)
     if when is None or not hidden.any():
-        return [], []
+        return none, none
     series_keys = [c for c in keys if c not in PERIOD_COLUMNS]
-    series = _rows(_codes(frame, series_keys), series_keys, len(frame))
-    by_series: dict[tuple, list[tuple[date, int]]] = {}
-    for pos, (key, day) in enumerate(zip(series, when, strict=True)):
-        if day is not None:
-            by_series.setdefault(key, []).append((day, pos))
-    after, year_on = [], []
-    for rows in by_series.values():
-        rows.sort()
-        index = {day: pos for day, pos in rows}
-        for i, (day, pos) in enumerate(rows):
-            if not hidden.iat[pos]:
-                continue
-            if i + 1 < len(rows):
-                after.append(rows[i + 1][1])
-            later = index.get(_year_on(day))
-            if later is not None:
-                year_on.append(later)
+    series = _group_ids(_codes(frame, series_keys), series_keys, len(frame))
+    dated = np.array([day is not None for day in when], dtype=bool)
+    ordinal = np.array([day.toordinal() if day is not None else 0 for day in when], dtype=np.int64)
+    rows = np.flatnonzero(dated)
+    rows = rows[np.lexsort((rows, ordinal[rows], series[rows]))]  # series, then day, then row
+    shut = hidden.to_numpy(dtype=bool, na_value=False)[rows]
+    same_next = series[rows[1:]] == series[rows[:-1]]
+    after = rows[1:][shut[:-1] & same_next]
+    # A year on: the row of the same series dated a year after a hidden row (the last such row).
+    placed = pd.DataFrame({"series": series[rows], "day": ordinal[rows], "row": rows})
+    last = placed.drop_duplicates(["series", "day"], keep="last")
+    wanted = placed[shut].copy()
+    wanted["day"] = [_year_on(date.fromordinal(int(d))).toordinal() for d in wanted["day"]]
+    year_on = wanted.merge(last, on=["series", "day"], suffixes=("_from", ""))["row"].to_numpy(np.int64)
     return after, year_on
 
 
@@ -288,9 +313,8 @@ def suppress(frame: pd.DataFrame, k: int | None = None, free: pd.Series | None =
     year_on: list[int] = []
     if hidden.any():
         hidden = _complementary(out, n, hidden, free, keys)
-        after, year_on = (
-            [p for p in rows if not hidden.iat[p] and free.iat[p]] for rows in _comparisons(out, hidden, keys)
-        )
+        shown = ~hidden.to_numpy(dtype=bool) & free.to_numpy(dtype=bool)
+        after, year_on = ([int(p) for p in rows[shown[rows]]] for rows in _comparisons(out, hidden, keys))
     for col in figures:
         if hidden.any() or after or year_on:
             out[col] = _nullable(out[col])

@@ -1,8 +1,9 @@
 """Data downloads (``/data``): every table the site shows, as CSV, JSON or Parquet.
 
-The list is the table registry (``metrics.registry.download_catalogue``); the files come from
-``dashboard.downloads`` (``/download/<name>.<format>``) through the same metrics functions as the
-pages, so a download holds what the viewer may see and nothing more.
+The list is the table registry (``metrics.registry.download_catalogue``), drawn without building any
+table (so it counts no rows); the files come from ``dashboard.downloads``
+(``/download/<name>.<format>``) through the same metrics functions as the pages, so a download holds
+what the viewer may see and nothing more.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dashboard.cells import wrap_text
 from dashboard.components import (
     any_synthetic,
     empty_state,
-    fmt_number,
     last_updated_text,
     page_intro,
     scroll_table,
@@ -62,10 +62,10 @@ def download_links(name: str) -> html.Ul:
 def catalogue_table(frame) -> html.Table:
     return usa_table(
         frame,
-        caption="Every table on ServiceStat, with its size and when its data were last loaded (UTC)",
-        columns=[("name", "Table"), ("description", "What it holds"), ("rows", "Rows"),
-                 ("last_updated", "Last updated"), ("downloads", "Download")],
-        formatters={"rows": fmt_number, "last_updated": lambda v: last_updated_text(v) or "not known",
+        caption="Every table on ServiceStat, with when its data were last updated (UTC)",
+        columns=[("name", "Table"), ("description", "What it holds"), ("last_updated", "Last updated"),
+                 ("downloads", "Download")],
+        formatters={"last_updated": lambda v: last_updated_text(v) or "not known",
                     "downloads": download_links, "description": wrap_text(12, 22)},
         label_columns=["name", "description", "last_updated", "downloads"],
         table_id="downloads-table",
