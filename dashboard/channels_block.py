@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
 from dashboard.charts import PALETTE, chart_block, figure_layout, series_style
+from dashboard.figures import PlainFigure, trace
 from dashboard.formatting import (
     fmt_interval,
     fmt_number,
@@ -117,15 +117,15 @@ def _standards_block(rows: pd.DataFrame, *, block_id: str, period: str, with_ser
     fig = None
     if len(shares):
         labels = [f"{lab} ({status})" for lab, status in zip(shares["label"], shares["status"], strict=True)]
-        fig = go.Figure()
-        fig.add_trace(go.Bar(x=labels, y=shares["result"].tolist(), name="Share within the standard",
-                             marker=series_style("ours").bar(),
-                             text=[fmt_percent1(v) for v in shares["result"]], textposition="outside",
-                             hovertemplate="%{x}: %{y:.1%} within the standard<extra></extra>"))
-        fig.add_trace(go.Scatter(x=labels, y=shares["target"].tolist(), mode="markers", name="Target",
-                                 marker={"symbol": "line-ew-open", "size": 36, "color": PALETTE["target"],
-                                         "line": {"width": 3, "color": PALETTE["target"]}},
-                                 hovertemplate="%{x}: target %{y:.0%}<extra></extra>"))
+        fig = PlainFigure()
+        fig.add_trace(trace("bar", x=labels, y=shares["result"].tolist(), name="Share within the standard",
+                            marker=series_style("ours").bar(),
+                            text=[fmt_percent1(v) for v in shares["result"]], textposition="outside",
+                            hovertemplate="%{x}: %{y:.1%} within the standard<extra></extra>"))
+        fig.add_trace(trace("scatter", x=labels, y=shares["target"].tolist(), mode="markers", name="Target",
+                            marker={"symbol": "line-ew-open", "size": 36, "color": PALETTE["target"],
+                                    "line": {"width": 3, "color": PALETTE["target"]}},
+                            hovertemplate="%{x}: target %{y:.0%}<extra></extra>"))
         figure_layout(fig, y_title="Share within the standard", x_title="Channel", percent=True)
         fig.update_yaxes(range=[0, 1.1])
     columns = [("label", "Service: channel" if with_service else "Channel"), ("measure", "Standard"),
@@ -161,11 +161,11 @@ def _survey_block(rows: pd.DataFrame, *, block_id: str, period: str, with_servic
         gap_shown=[gap_text(g, u) if not is_missing(g) else ""
                    for g, u in zip(survey["gap"], survey["gap_unit"], strict=True)])
     shown = survey[(survey["channel"] != "all") & survey["result"].notna()]
-    fig = go.Figure()
+    fig = PlainFigure()
     x_of = (lambda part: part["service"].tolist()) if with_service else (lambda part: part["what"].tolist())
     for channel, part in shown.groupby("channel", sort=False):
-        fig.add_trace(go.Bar(
-            x=x_of(part), y=part["result"].tolist(), name=str(part["channel_label"].iloc[0]),
+        fig.add_trace(trace(
+            "bar", x=x_of(part), y=part["result"].tolist(), name=str(part["channel_label"].iloc[0]),
             marker=series_style(str(channel)).bar(),
             error_y={"type": "data", "symmetric": False, "color": PALETTE["ink"],
                      "array": (part["ci_high"] - part["result"]).tolist(),

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from core.vocab import channels
+from dashboard.figures import PlainFigure, trace_prop
 from dashboard.notices import empty_state
 from dashboard.provenance_block import updated_line
 from dashboard.tables import scroll_table
@@ -104,9 +105,12 @@ def series_style(key: str, position: int = 0) -> SeriesStyle:
 _FONT = "Source Sans Pro Web, Helvetica Neue, Helvetica, Arial, sans-serif"
 
 
-def figure_layout(fig: go.Figure, *, y_title: str, x_title: str, percent: bool = False,
-                  height: int = 360) -> go.Figure:
-    """The one place chart styling lives: fonts, margins, grid, legend, axis titles, percent axes."""
+Fig = go.Figure | PlainFigure
+
+
+def figure_layout(fig: Fig, *, y_title: str, x_title: str, percent: bool = False, height: int = 360) -> Fig:
+    """The one place chart styling lives: fonts, margins, grid, legend, axis titles, percent axes.
+    ``fig``: a ``go.Figure`` or a ``PlainFigure`` (dashboard.figures), styled alike."""
     fig.update_layout(
         margin={"l": 64, "r": 16, "t": 24, "b": 56},
         font={"family": _FONT, "size": 15, "color": PALETTE["ink"]},
@@ -139,13 +143,13 @@ def wrap_name(name: str, width: int = 24) -> str:
     return "<br>".join(lines)
 
 
-def _wrap_category_ticks(fig: go.Figure, width: int = 24) -> None:
+def _wrap_category_ticks(fig: Fig, width: int = 24) -> None:
     """Category tick labels longer than ``width`` wrap onto several lines instead of running off a
     phone's screen ("Financial Aid for Education Beyond High School: Phone"); the data keep their names."""
     for axis in ("x", "y"):
         names: list[str] = []
         for trace in fig.data:
-            values = getattr(trace, axis, None)
+            values = trace_prop(trace, axis)
             for value in (list(values) if values is not None else []):
                 if isinstance(value, str) and value not in names:
                     names.append(value)
@@ -154,15 +158,15 @@ def _wrap_category_ticks(fig: go.Figure, width: int = 24) -> None:
             update(tickmode="array", tickvals=names, ticktext=[wrap_name(n, width) for n in names])
 
 
-def percent_decimals(fig: go.Figure) -> int:
+def percent_decimals(fig: Fig) -> int:
     """Decimals for a percent axis, so that neighbouring ticks never read alike ("11%, 11%, 10%"):
     none when the values (and zero, for bars) span five points or more, one down to half a point,
     else two."""
     values: list[float] = []
     for trace in fig.data:
-        if trace.type == "bar":
+        if trace_prop(trace, "type") == "bar":
             values.append(0.0)  # a bar axis starts at zero
-        ys = getattr(trace, "y", None)
+        ys = trace_prop(trace, "y")
         for v in (list(ys) if ys is not None else []):
             try:
                 number = float(v)
@@ -182,7 +186,7 @@ def chart_block(
     title: str,
     summary: str,
     definition: str,
-    figure: go.Figure | None,
+    figure: Fig | None,
     table: html.Table | None,
     last_updated: str | None,
     empty_message: str | None = None,

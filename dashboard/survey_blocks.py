@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
 from dashboard.charts import (
@@ -24,6 +23,7 @@ from dashboard.charts import (
     figure_layout,
     narrow_list,
 )
+from dashboard.figures import PlainFigure, trace
 from dashboard.formatting import (
     fmt_mean,
     fmt_mean_interval,
@@ -138,11 +138,11 @@ def drivers_block(rows: pd.DataFrame, *, block_id: str, title: str, period: str,
         return chart_block(block_id=block_id, title=title, summary=_nothing_to_chart(rows, period),
                            definition=DRIVER_DEFINITION, figure=None, table=table,
                            last_updated=last_updated_text(rows), notes=notes)
-    fig = go.Figure(go.Bar(
-        x=shown["label"].tolist(), y=shown["agree_share"].tolist(), marker_color=PALETTE["blue"],
+    fig = PlainFigure([trace(
+        "bar", x=shown["label"].tolist(), y=shown["agree_share"].tolist(), marker={"color": PALETTE["blue"]},
         error_y=_error_bars(shown), text=[fmt_percent1(v) for v in shown["agree_share"]],
         textposition="inside", insidetextanchor="end", textfont={"color": "#ffffff"},
-        hovertemplate="%{x}: %{y:.1%} agree<extra></extra>"))
+        hovertemplate="%{x}: %{y:.1%} agree<extra></extra>")])
     figure_layout(fig, y_title="Agree", x_title="Driver", percent=True)
     fig.update_yaxes(range=[0, 1])
     fig.update_layout(showlegend=False)
@@ -180,21 +180,25 @@ def channel_drivers_block(rows: pd.DataFrame, *, block_id: str, title: str, peri
         return chart_block(block_id=block_id, title=title, summary=_nothing_to_chart(rows, period),
                            definition=DRIVER_DEFINITION, figure=None, table=table,
                            last_updated=last_updated_text(rows), notes=notes)
-    fig = go.Figure()
+    fig = PlainFigure()
     parts = []
+    charted = rows[rows["agree_share"].notna()]
+    by_channel = dict(list(charted.groupby("channel", sort=False))) if len(charted) else {}
     for i, channel in enumerate(c for c in channels if c != "all"):
-        series = rows[(rows["channel"] == channel) & rows["agree_share"].notna()]
-        if series.empty:
+        series = by_channel.get(channel)
+        if series is None or series.empty:
             continue
-        fig.add_trace(go.Bar(
-            x=series["label"].tolist(), y=series["agree_share"].tolist(), name=labels.get(channel, channel),
+        fig.add_trace(trace(
+            "bar", x=series["label"].tolist(), y=series["agree_share"].tolist(),
+            name=labels.get(channel, channel),
             marker={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)],
                     "pattern": {"shape": PATTERNS[i % len(PATTERNS)], "fgcolor": "#ffffff"}},
             error_y=_error_bars(series),
             hovertemplate=f"{labels.get(channel, channel)}, %{{x}}: %{{y:.1%}} agree<extra></extra>"))
         parts.append(f"{labels.get(channel, channel)}: " + ", ".join(
-            f"{r['label']} {fmt_percent1(r['agree_share'])} (n = {fmt_number(r['n'])}, mean "
-            f"{fmt_mean(r['mean'])})" for _, r in series.iterrows()))
+            f"{label} {fmt_percent1(share)} (n = {fmt_number(n)}, mean {fmt_mean(mean)})"
+            for label, share, n, mean in zip(series["label"], series["agree_share"], series["n"],
+                                             series["mean"], strict=True)))
     figure_layout(fig, y_title="Agree", x_title="Driver", percent=True)
     fig.update_yaxes(range=[0, 1])
     # The legend above the plot: below it, it would collide with driver names turned on a phone.
@@ -232,21 +236,25 @@ def driver_trend_block(rows: pd.DataFrame, *, block_id: str, driver: str, name: 
     rows = rows.assign(channel_label=[labels.get(c, c) for c in rows["channel"]],
                        _c=rows["channel"].map({c: i for i, c in enumerate(order)}))
     rows = _with_text(rows.sort_values(["_c", "period_start"]).drop(columns="_c"))
-    periods = sorted(set(rows["period"]), key=lambda p: rows.loc[rows["period"] == p, "period_start"].iloc[0])
-    fig = go.Figure()
+    firsts = rows.drop_duplicates("period")  # each period's first row, as the rows are ordered
+    first_start = dict(zip(firsts["period"], firsts["period_start"], strict=True))
+    periods = sorted(set(rows["period"]), key=first_start.__getitem__)
+    by_channel = dict(list(rows.groupby("channel", sort=False)))
+    fig = PlainFigure()
     parts = []
     for i, channel in enumerate(order):
-        series = rows[rows["channel"] == channel]
+        series = by_channel.get(channel, rows.iloc[:0])
         label = labels.get(channel, channel)
-        fig.add_trace(go.Scatter(
-            x=series["period"].tolist(), y=series["agree_share"].tolist(), mode="lines+markers", name=label,
+        fig.add_trace(trace(
+            "scatter", x=series["period"].tolist(), y=series["agree_share"].tolist(), mode="lines+markers",
+            name=label,
             line={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)], "width": 3,
                   "dash": SERIES_DASHES[i % len(SERIES_DASHES)]},
             marker={"size": 9, "symbol": SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)]},
             hovertemplate=f"{label}, %{{x}}: %{{y:.1%}}<extra></extra>"))
-        first, last = series.iloc[0], series.iloc[-1]
-        latest = f", {fmt_percent1(last['agree_share'])} in {last['period']}" if len(series) > 1 else ""
-        parts.append(f"{label} {fmt_percent1(first['agree_share'])} in {first['period']}{latest}")
+        quarters, shares = series["period"].tolist(), series["agree_share"].tolist()
+        latest = f", {fmt_percent1(shares[-1])} in {quarters[-1]}" if len(series) > 1 else ""
+        parts.append(f"{label} {fmt_percent1(shares[0])} in {quarters[0]}{latest}")
     figure_layout(fig, y_title=f"Agree ({driver})", x_title="", percent=True)
     fig.update_yaxes(tickformat=".1%")  # lines often sit within a point or two: whole percents repeat
     # Quarters on two lines, never turned; the legend above the plot, clear of them on a phone.
@@ -263,8 +271,8 @@ def driver_trend_block(rows: pd.DataFrame, *, block_id: str, driver: str, name: 
                       formatters=formatters, label_columns=["channel_label", "period"],
                       table_id=f"{block_id}-table")
     # Quarter labels run together below 40em whatever their number: a phone gets the figures as a list.
-    narrow = narrow_list([(labels.get(c, c), [(r.period, fmt_percent1(r.agree_share))
-                                               for r in rows[rows["channel"] == c].itertuples()])
+    narrow = narrow_list([(labels.get(c, c), [(quarter, fmt_percent1(share)) for quarter, share in zip(
+        by_channel[c]["period"], by_channel[c]["agree_share"], strict=True)] if c in by_channel else [])
                           for c in order], label=title) if len(periods) > 3 else None
     return chart_block(block_id=block_id, title=title, summary=summary, definition=definition, figure=fig,
                        table=table, last_updated=last_updated_text(rows), narrow=narrow)
@@ -317,10 +325,10 @@ def distribution_block(rows: pd.DataFrame, *, block_id: str, title: str, period:
                            summary=f"No answer distribution to chart for {period}: the table says why.",
                            definition=DISTRIBUTION_DEFINITION, figure=None, table=table,
                            last_updated=last_updated_text(rows))
-    fig = go.Figure()
+    fig = PlainFigure()
     for a, (colour, pattern) in enumerate(ANSWER_STYLES, start=1):
-        fig.add_trace(go.Bar(  # legend names stay short: longer ones break the chart at 320 px
-            y=shown["label"].tolist(), x=shown[f"share_{a}"].tolist(), name=str(a), orientation="h",
+        fig.add_trace(trace(  # legend names stay short: longer ones break the chart at 320 px
+            "bar", y=shown["label"].tolist(), x=shown[f"share_{a}"].tolist(), name=str(a), orientation="h",
             marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#ffffff"}},
             hovertemplate=f"%{{y}}: %{{x:.1%}} answered {a}<extra></extra>"))
     figure_layout(fig, y_title="", x_title="Share of answers")

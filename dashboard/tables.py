@@ -48,7 +48,9 @@ def usa_table(
 
     header = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
     body_rows = []
-    for record in df.to_dict("records"):
+    # Only the columns shown (and `suppressed`): a metrics frame carries dozens the table never prints.
+    wanted = [c for c in dict.fromkeys([*(column for column, _ in columns), "suppressed"]) if c in df.columns]
+    for record in df[wanted].to_dict("records"):
         suppressed = bool(record.get("suppressed")) if not is_missing(record.get("suppressed")) else False
         cells = []
         for position, (column, _) in enumerate(columns):

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from core.units import in_unit
 from dashboard.charts import PALETTE, chart_block, figure_layout
+from dashboard.figures import PlainFigure, trace
 from dashboard.formatting import (
     fmt_in_unit,
     fmt_number,
@@ -138,17 +138,17 @@ def standard_trend_block(status: pd.DataFrame, *, block_id: str, standard_id: st
     target = rows["target_share"] if on_share else rows.apply(
         lambda r: _converted(r["threshold"], r["threshold_unit"], unit), axis=1)
     x = rows["period"].tolist()
-    fig = go.Figure()
+    fig = PlainFigure()  # the dict go.Figure would serialise to, without its validation (dashboard.figures)
     if on_share:
         low = (rows["target_share"] - rows["at_risk_band"]).tolist()
-        fig.add_trace(go.Scatter(x=x, y=target.tolist(), mode="lines", line={"width": 0},
-                                 hoverinfo="skip", showlegend=False))
-        fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty",
-                                 fillcolor=PALETTE["band"], name="At-risk band", hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=x, y=target.tolist(), mode="lines", name="Target",
-                             line={"color": PALETTE["target"], "dash": "dash", "width": 2}))
-    fig.add_trace(go.Scatter(x=x, y=y.tolist(), mode="lines+markers", name="Result",
-                             line={"color": PALETTE["blue"], "width": 3}, marker={"size": 8}))
+        fig.add_trace(trace("scatter", x=x, y=target.tolist(), mode="lines", line={"width": 0},
+                            hoverinfo="skip", showlegend=False))
+        fig.add_trace(trace("scatter", x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty",
+                            fillcolor=PALETTE["band"], name="At-risk band", hoverinfo="skip"))
+    fig.add_trace(trace("scatter", x=x, y=target.tolist(), mode="lines", name="Target",
+                        line={"color": PALETTE["target"], "dash": "dash", "width": 2}))
+    fig.add_trace(trace("scatter", x=x, y=y.tolist(), mode="lines+markers", name="Result",
+                        line={"color": PALETTE["blue"], "width": 3}, marker={"size": 8}))
     figure_layout(fig, y_title="Share within the threshold" if on_share else f"Value ({unit_label(unit)})",
                   x_title="Period", percent=bool(on_share))
     fmt = fmt_percent1 if on_share else (lambda v: fmt_in_unit(v, unit, unit))

@@ -106,13 +106,18 @@ def _times(r: Reader, grain: str, decl: Declarations) -> pd.DataFrame:
 
 def _one_channel(rep: pd.DataFrame) -> pd.DataFrame:
     """Per service x metric: the all-channel figures, else those of the only channel reporting it."""
-    chosen = []
-    for _, g in rep.groupby(["service_id", "metric"], sort=False):
-        if (g["channel"] == "all").any():
-            chosen.append(g[g["channel"] == "all"])
-        elif g["channel"].nunique() == 1:
-            chosen.append(g)
-    return pd.concat(chosen, ignore_index=True) if chosen else rep.iloc[0:0]
+    if rep.empty:
+        return rep.iloc[0:0]
+    groups = rep.groupby(["service_id", "metric"], sort=False)
+    is_all = rep["channel"] == "all"
+    has_all = is_all.groupby([rep["service_id"], rep["metric"]], sort=False).transform("any")
+    has_all = has_all.astype("boolean").fillna(False).astype(bool)
+    single = groups["channel"].transform("nunique") == 1
+    code = groups.ngroup().to_numpy()
+    keep = ((has_all & is_all) | (~has_all & single)).to_numpy(dtype=bool) & (code >= 0)
+    # Group by group in order of first appearance, each group's rows in their order (as a loop would).
+    order = np.flatnonzero(keep)[np.argsort(code[keep], kind="stable")]
+    return rep.iloc[order].reset_index(drop=True)
 
 
 def _cost_over_channels(rep: pd.DataFrame) -> pd.DataFrame:
@@ -123,14 +128,19 @@ def _cost_over_channels(rep: pd.DataFrame) -> pd.DataFrame:
     both = cost.merge(tx[["service_id", "channel", "period_start", "value", "load_ids"]],
                       on=["service_id", "channel", "period_start"], how="left", suffixes=("", "_tx"))
     rows = []
-    for (service, start), g in both.groupby(["service_id", "period_start"]):
-        if g["value_tx"].isna().any() or g["value_tx"].sum() <= 0:
+    value, value_tx = both["value"].to_numpy(dtype=float), both["value_tx"].to_numpy(dtype=float)
+    id_lists = [*zip(both["load_ids"], both["load_ids_tx"], strict=True)]
+    groups = both.groupby(["service_id", "period_start"]).indices  # positions per group, keys in order
+    for (service, start), at in sorted(groups.items(), key=lambda kv: kv[0]):
+        tx = value_tx[at]
+        if np.isnan(tx).any() or tx.sum() <= 0:
             continue
-        ids = sorted({int(i) for col in ("load_ids", "load_ids_tx") for v in g[col] for i in list(v)})
+        weighted = value[at] * tx
+        ids = sorted({int(i) for p in at for v in id_lists[p] for i in list(v)})
         rows.append({"service_id": service, "channel": "all", "metric": "cost_per_transaction",
-                     "period_start": start, "value": float((g["value"] * g["value_tx"]).sum()
-                                                           / g["value_tx"].sum()),
-                     "n": np.nan, "parts": len(g), "load_ids": ids})
+                     "period_start": start,
+                     "value": float(np.where(np.isnan(weighted), 0.0, weighted).sum() / tx.sum()),
+                     "n": np.nan, "parts": len(at), "load_ids": ids})
     return pd.DataFrame(rows, columns=list(rep.columns))
 
 

@@ -66,7 +66,14 @@ _MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def loads_table(r: Reader) -> pd.DataFrame:
-    return r.df("SELECT load_id, finished_at, synthetic FROM loads WHERE status <> 'refused'")
+    """The loads the current viewer may see (`attach_freshness`'s `loads`): once per warehouse version
+    and viewer, since every table a page builds asks for them."""
+    return _loads(str(r.path))
+
+
+@memo
+def _loads(db: str) -> pd.DataFrame:
+    return reader(db).df("SELECT load_id, finished_at, synthetic FROM loads WHERE status <> 'refused'")
 
 
 def attach_freshness(frame: pd.DataFrame, loads: pd.DataFrame, ids_col: str = "load_ids") -> pd.DataFrame:
@@ -77,15 +84,24 @@ def attach_freshness(frame: pd.DataFrame, loads: pd.DataFrame, ids_col: str = "l
         out["last_loaded"] = pd.Series(dtype="datetime64[us]")
         out["synthetic"] = pd.Series(dtype=bool)
         return out
-    ids = frame[ids_col].apply(lambda v: list(v) if isinstance(v, (list, tuple)) or hasattr(v, "tolist")
-                               else [])
-    exploded = pd.DataFrame({"row": range(len(frame)), "load_id": ids.to_numpy()}).explode("load_id")
-    exploded = exploded.dropna(subset=["load_id"]).astype({"load_id": "int64"})
-    info = exploded.merge(loads, on="load_id", how="left").groupby("row").agg(
-        last_loaded=("finished_at", "max"), synthetic=("synthetic", "any"))
+    # A row's freshness depends on its list of load ids alone, and thousands of rows share a few dozen
+    # lists: worked out once per distinct list, then given to each row by the list's position.
+    lists = [tuple(v) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else () for v in frame[ids_col]]
+    position: dict[tuple, int] = {}
+    codes = [position.setdefault(ids, len(position)) for ids in lists]
+    known = dict(zip(loads["load_id"].astype("int64"), zip(loads["finished_at"], loads["synthetic"],
+                                                          strict=True), strict=True))
+    newest, flagged = [], []
+    for ids in position:
+        valid = [int(i) for i in ids if not pd.isna(i)]
+        found = [known[i] for i in valid if i in known]
+        times = [t for t, _ in found if not pd.isna(t)]
+        newest.append(max(times) if times else pd.NaT)  # the newest of its loads still listed
+        # Synthetic when any of its known loads is; a row no load fed: when the warehouse has any.
+        flagged.append(any(bool(f) for _, f in found if not pd.isna(f)) if valid else any_synthetic)
     out = frame.drop(columns=[ids_col]).reset_index(drop=True)
-    out = out.join(info, how="left")
-    out["synthetic"] = out["synthetic"].astype("boolean").fillna(any_synthetic).astype(bool)
+    out["last_loaded"] = pd.Series([newest[c] for c in codes], dtype=loads["finished_at"].dtype)
+    out["synthetic"] = pd.Series([flagged[c] for c in codes], dtype=bool)
     return out
 
 
@@ -277,17 +293,18 @@ def published_sources(db: str | os.PathLike[str] | None, frame: pd.DataFrame) ->
 @memo  # every chart of a page asks, most about the same services and periods
 def _published_sources(db: str, services: tuple[str, ...] | None,
                        span: tuple[date, date] | None) -> pd.DataFrame:
-    where, params = ["h.to_state = 'published'"], []
-    if services is not None:
-        where.append("h.service_id IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(list(services))
-    if span:
-        where.append("h.fiscal_year * 4 + h.quarter - 1 BETWEEN ? AND ?")
-        params += [_quarter_index(span[0]), _quarter_index(span[1])]
+    # Every published service-quarter in one query (cached for the page's other charts), then this
+    # scope's services and quarters: the filters are on the groups' keys, so the rows are the same.
     moves = _df(db, "SELECT h.service_id, h.fiscal_year, h.quarter, max(h.moved_at) AS published_at,"
                  " coalesce(a.bureau, a.department) AS agency FROM reporting_history h"
                  " LEFT JOIN services s USING (service_id) LEFT JOIN agencies a ON a.agency_id = s.agency_id"
-                 f" WHERE {' AND '.join(where)} GROUP BY ALL", params)
+                 " WHERE h.to_state = 'published' GROUP BY ALL", [])
+    if services is not None:
+        moves = moves[moves["service_id"].isin(list(services))]
+    if span:
+        index = moves["fiscal_year"] * 4 + moves["quarter"] - 1
+        moves = moves[index.between(_quarter_index(span[0]), _quarter_index(span[1]))]
+    moves = moves.reset_index(drop=True)
     if moves.empty:
         return pd.DataFrame(columns=SOURCE_COLUMNS)
     with viewing(OMB):

@@ -34,7 +34,7 @@ from core.paths import DATA_DIR
 from core.rules import COUNTED_SQL, WITHIN_SQL, events_sql
 from core.units import convert
 from metrics.access import OMB, viewing
-from metrics.cache import cached
+from metrics.cache import cached, memo
 from metrics.db import Reader, reader
 from metrics.provenance import attach_freshness, loads_table
 from metrics.stats import wilson_interval
@@ -153,8 +153,13 @@ def check_rollups(r: Reader) -> None:
 
 
 def data_window(r: Reader) -> tuple[date | None, date | None]:
-    """First and last day with any transactions or reported figures in the warehouse."""
-    row = r.df(
+    """First and last day with any transactions or reported figures (once per version and viewer)."""
+    return _data_window(str(r.path))
+
+
+@memo
+def _data_window(db: str) -> tuple[date | None, date | None]:
+    row = reader(db).df(
         "SELECT min(d0) AS first, max(d1) AS last FROM ("
         " SELECT min(first_day) AS d0, max(last_day) AS d1 FROM service_period WHERE grain = 'month'"
         " UNION ALL SELECT min(period_start), max(period_end) FROM metric_observations)"
@@ -196,9 +201,25 @@ def reported_values(r: Reader, grain: str, metrics: dict[str, str]) -> pd.DataFr
     cols = ["service_id", "channel", "metric", "period_start", "value", "n", "parts", "load_ids"]
     if not metrics:
         return pd.DataFrame(columns=cols)
+    # Each metric is combined on its own (per-metric window): one query of all serves every caller.
+    frame = _observations(str(r.path), grain)
+    frame = frame[frame["metric"].isin(list(metrics))].reset_index(drop=True)
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    rule = frame["metric"].map(metrics)
+    frame["value"] = np.select([rule == "sum", rule == "last"], [frame["v_sum"], frame["v_last"]],
+                               frame["v_mean"])
+    frame["n"] = np.where(rule == "last", frame["n_last"], frame["n_sum"])
+    keep = frame["same"] | rule.isin(["sum", "last", "weighted_mean"])
+    frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
+    return frame.loc[keep, cols].reset_index(drop=True)
+
+
+@memo
+def _observations(db: str, grain: str) -> pd.DataFrame:
+    """`reported_values` of every metric before its rule picks a figure (once per version and viewer)."""
     col = GRAIN_COLUMNS[grain]
-    keys = list(metrics)
-    frame = r.df(
+    return reader(db).df(
         f"""
         WITH o AS (
             SELECT m.service_id, coalesce(m.channel, 'all') AS channel, m.metric, m.value, m.n, m.load_id,
@@ -206,7 +227,6 @@ def reported_values(r: Reader, grain: str, metrics: dict[str, str]) -> pd.DataFr
                    CASE m.period_grain WHEN 'day' THEN 0 WHEN 'month' THEN 1 WHEN 'quarter' THEN 2 ELSE 3 END
                      AS rnk
             FROM metric_observations m JOIN fiscal_calendar c ON c.date = m.period_start
-            WHERE m.metric IN (SELECT unnest(?::VARCHAR[]))
         ), best AS (
             SELECT *, max(rnk) OVER (PARTITION BY service_id, channel, metric, target_start) AS top
             FROM o WHERE rnk <= {GRAIN_RANK[grain]}
@@ -219,16 +239,7 @@ def reported_values(r: Reader, grain: str, metrics: dict[str, str]) -> pd.DataFr
                CASE WHEN count(n) = count(*) THEN sum(n) END AS n_sum,
                list(DISTINCT load_id ORDER BY load_id) AS load_ids
         FROM best WHERE rnk = top GROUP BY ALL
-        """, [keys])
-    if frame.empty:
-        return pd.DataFrame(columns=cols)
-    rule = frame["metric"].map(metrics)
-    frame["value"] = np.select([rule == "sum", rule == "last"], [frame["v_sum"], frame["v_last"]],
-                               frame["v_mean"])
-    frame["n"] = np.where(rule == "last", frame["n_last"], frame["n_sum"])
-    keep = frame["same"] | rule.isin(["sum", "last", "weighted_mean"])
-    frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
-    return frame.loc[keep, cols].reset_index(drop=True)
+        """)
 
 
 def _recount(r: Reader, grain: str, rows: pd.DataFrame) -> pd.DataFrame:

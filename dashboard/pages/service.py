@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-import plotly.graph_objects as go
 from dash import html
 
 from core.units import in_unit
@@ -24,6 +23,7 @@ from dashboard.charts import (
     figure_layout,
 )
 from dashboard.components import current_db
+from dashboard.figures import PlainFigure, trace
 from dashboard.filters import (
     FilterSpec,
     filter_form,
@@ -128,11 +128,11 @@ def _times_block(ops: Any, kind: str, channel_label: str) -> Any:
         return fmt_duration(value if is_missing(value) else float(value) * factor, unit)  # type: ignore[arg-type]
 
     x = rows["period"].tolist()
-    fig = go.Figure()
+    fig = PlainFigure()
     for i, (col, name) in enumerate(((med, "Median"), (p90, "90th percentile"))):
-        fig.add_trace(go.Scatter(x=x, y=(rows[col] * factor).tolist(), mode="lines+markers", name=name,
-                                 line={"color": SERIES_COLOURS[i], "dash": SERIES_DASHES[i], "width": 3},
-                                 marker={"symbol": SERIES_SYMBOLS[i], "size": 8}))
+        fig.add_trace(trace("scatter", x=x, y=(rows[col] * factor).tolist(), mode="lines+markers", name=name,
+                            line={"color": SERIES_COLOURS[i], "dash": SERIES_DASHES[i], "width": 3},
+                            marker={"symbol": SERIES_SYMBOLS[i], "size": 8}))
     figure_layout(fig, y_title=unit_label(unit).capitalize(), x_title="Period")
     last = rows.iloc[-1]
     summary = (f"{word} time in {last['period']}: median {shown(last[med])}, 90th percentile "
@@ -171,8 +171,8 @@ def _response_block(allch: Any) -> Any:
                            figure=None, table=None, last_updated=None,
                            empty_message="No survey volumes (offered and responded) were reported.")
     x = rows["period"].tolist()
-    fig = go.Figure(go.Scatter(x=x, y=rows["response_rate"].tolist(), mode="lines+markers",
-                               name="Response rate", line={"color": PALETTE["blue"], "width": 3}))
+    fig = PlainFigure([trace("scatter", x=x, y=rows["response_rate"].tolist(), mode="lines+markers",
+                             name="Response rate", line={"color": PALETTE["blue"], "width": 3})])
     figure_layout(fig, y_title="Response rate", x_title="Period", percent=True)
     fig.update_layout(showlegend=False)
     last = rows.iloc[-1]
@@ -210,12 +210,12 @@ def _channels_block(rows: Any, period: str) -> Any:
     summary = f"{len(named)} channels in {period}."
     if len(with_trust):
         labels = with_trust["channel_label"].tolist()
-        fig = go.Figure(go.Bar(
-            x=labels, y=with_trust["trust_share"].tolist(), marker_color=PALETTE["green"],
+        fig = PlainFigure([trace(
+            "bar", x=labels, y=with_trust["trust_share"].tolist(), marker={"color": PALETTE["green"]},
             error_y={"type": "data", "symmetric": False, "color": PALETTE["ink"],
                      "array": (with_trust["trust_ci_high"] - with_trust["trust_share"]).tolist(),
                      "arrayminus": (with_trust["trust_share"] - with_trust["trust_ci_low"]).tolist()},
-            hovertemplate="%{x}: %{y:.1%} agree<extra></extra>"))
+            hovertemplate="%{x}: %{y:.1%} agree<extra></extra>")])
         figure_layout(fig, y_title="Trust (agree)", x_title="Channel", percent=True)
         fig.update_yaxes(range=[0, 1])
         fig.update_layout(showlegend=False)
@@ -249,15 +249,15 @@ def _benchmark_block(db: str, service_id: str) -> Any:
                            figure=None, table=None, last_updated=None,
                            empty_message="No satisfaction answers to compare with ACSI yet.")
     years = [f"FY{y}" for y in rows["fiscal_year"]]
-    fig = go.Figure()
+    fig = PlainFigure()
     # Short legend names: longer ones wrap the legend at 320 px until Plotly cannot scale the axes.
     series = (("service_index", "This service"), ("acsi_federal", "ACSI federal"),
               ("acsi_national", "ACSI national"), ("acsi_industry", "ACSI industry"))
     for i, (col, name) in enumerate(series):
         if rows[col].notna().any():
-            fig.add_trace(go.Scatter(x=years, y=rows[col].tolist(), mode="lines+markers", name=name,
-                                     line={"color": SERIES_COLOURS[i], "dash": SERIES_DASHES[i], "width": 3},
-                                     marker={"symbol": SERIES_SYMBOLS[i], "size": 9}))
+            fig.add_trace(trace("scatter", x=years, y=rows[col].tolist(), mode="lines+markers", name=name,
+                                line={"color": SERIES_COLOURS[i], "dash": SERIES_DASHES[i], "width": 3},
+                                marker={"symbol": SERIES_SYMBOLS[i], "size": 9}))
     figure_layout(fig, y_title="Index (0–100)", x_title="Fiscal year")
     parts = [f"{y} {fmt_decimal(v)} (gap to ACSI federal {fmt_signed(g)})"
              for y, v, g in zip(years, rows["service_index"], rows["gap_federal"], strict=True)]
