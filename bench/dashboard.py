@@ -3,10 +3,12 @@
 For each registered page (new pages are picked up automatically; path templates such as
 /agency/<agency_id> are filled with the busiest service's ids from the warehouse) this POSTs the pages
 router callback to `/_dash-update-component` through the Flask test client - exactly the request a
-browser sends when it navigates - with every metrics cache emptied first, so each call computes its
-tables (cold), then once more straight after with the caches as the cold call left them (warm: what
-every later visitor of the same warehouse version gets). Reports the median and 95th percentile of
-each per page. Usage:
+browser sends when it navigates - with every cache emptied first (the metrics layer's and the
+rendered-page cache, dashboard.page_cache), so each call computes its tables and draws its page
+(cold: the first visitor after a load), then once more straight after with the caches as the cold
+call left them (warm: what every later visitor of the same page, viewer and warehouse version gets,
+which is the page kept by dashboard.page_cache, as the app serves it; `SERVICESTAT_PAGE_CACHE_MB=0`
+measures warm without it). Reports the median and 95th percentile of each per page. Usage:
 
     python -m bench.dashboard --db PATH [--repeat 20]
 """
@@ -44,6 +46,15 @@ def clear_metrics_caches() -> None:
             for obj in vars(module).values():
                 if callable(obj) and hasattr(obj, "cache_clear"):
                     obj.cache_clear()
+
+
+def clear_caches() -> None:
+    """Empty every cache a page is served from: the metrics layer's (`clear_metrics_caches`) and the
+    rendered pages of dashboard.page_cache - what a cold visit after a new load finds."""
+    from dashboard.page_cache import CACHE
+
+    clear_metrics_caches()
+    CACHE.clear()
 
 
 def sample_ids(db: str | Path) -> dict[str, str]:
@@ -112,7 +123,7 @@ payload = _payload  # the public name (bench.load builds the same requests)
 
 
 def time_pages(db: str | Path, repeat: int = 20) -> list[PageTiming]:
-    """Median and p95 (ms) of each page's router callback, cold caches then warm, in this process."""
+    """Median and p95 (ms) of each page's router callback, every cache empty then warm, in this process."""
     from dashboard.app import create_app
 
     app = create_app(str(db), public=True)
@@ -122,7 +133,7 @@ def time_pages(db: str | Path, repeat: int = 20) -> list[PageTiming]:
     for path in page_paths(db):
         cold, warm, status = [], [], 0
         for _ in range(repeat):
-            clear_metrics_caches()
+            clear_caches()
             for times in (cold, warm):
                 t0 = time.perf_counter()
                 resp = client.post("/_dash-update-component", json=_payload(dep, path))

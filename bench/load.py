@@ -8,8 +8,11 @@ the first render after a load, which bench.dashboard times cold), then in the sa
 and prints both and the ratio of the two p95s. Each simulated visitor loads the app as a browser
 does (the page shell, `/_dash-layout`, `/_dash-dependencies`), then visits every registered page in
 turn - the pages router POST to `/_dash-update-component` with the page's path, the exact body
-`bench.dashboard` times - with a short think time between. A callback that answers anything but 200
-counts as a failure. Usage:
+`bench.dashboard` times - with a think time of 0.1-0.5 s before each page (someone reading the last
+one, not firing every page back to back). A callback that answers anything but 200 counts as a
+failure; the three slowest requests of each phase are printed. The server keeps
+rendered pages (dashboard.page_cache); `SERVICESTAT_PAGE_CACHE_MB=0` in the environment measures it
+without. Usage:
 
     python -m bench.load --users 50 --seconds 60 [--db PATH] [--json]
 
@@ -59,6 +62,7 @@ class Visitor(HttpUser):
         for path in SHELL:
             self.client.get(path, name=path)
         for path in self.pages:
+            self.wait()  # reading the page before: think time between pages, as the docstring says
             self.client.post("/_dash-update-component", json=payload(self.router, path),
                              name=f"callback {path}")
 
@@ -72,6 +76,7 @@ class Phase:
     median_ms: float
     p95_ms: float
     errors: list[str]
+    slowest: list[str]  # the requests with the highest p95, to say where the time goes
 
 
 def run_phase(host: str, users: int, seconds: float) -> Phase:
@@ -83,9 +88,13 @@ def run_phase(host: str, users: int, seconds: float) -> Phase:
     runner.greenlet.join()
     total = env.stats.total
     errors = [f"{e.method} {e.name}: {e.error} (x{e.occurrences})" for e in env.stats.errors.values()]
+    named = sorted(env.stats.entries.values(), key=lambda e: e.get_response_time_percentile(0.95) or 0,
+                   reverse=True)
+    slowest = [f"{e.name}: p95 {e.get_response_time_percentile(0.95):.0f} ms, median "
+               f"{e.median_response_time:.0f} ms ({e.num_requests} requests)" for e in named[:3]]
     return Phase(users, seconds, total.num_requests, total.num_failures,
                  float(total.median_response_time or 0), float(total.get_response_time_percentile(0.95) or 0),
-                 errors)
+                 errors, slowest)
 
 
 def warm_up(host: str, router: dict, pages: tuple[str, ...], passes: int) -> None:
@@ -126,6 +135,8 @@ def print_report(result: dict) -> None:
               f"{p['median_ms']:>11.0f}{p['p95_ms']:>9.0f}")
         for e in p["errors"]:
             print(f"  error: {e}")
+        for line in p["slowest"]:
+            print(f"  slowest: {line}")
     print(f"p95 under load / p95 with one user: {result['p95_ratio']}")
 
 

@@ -23,7 +23,7 @@ import flask
 from werkzeug.exceptions import NotFound
 
 from core.paths import NODE_MODULES
-from dashboard import api, auth, dash_guard, security, submit_page
+from dashboard import api, auth, dash_guard, page_cache, security, submit_page
 from dashboard.auth import account_html
 from dashboard.downloads import register_downloads
 from dashboard.server_html import to_html
@@ -101,7 +101,11 @@ def server_rendered_entry(page: dict | None, path: str) -> str | None:
         return None
     query = {k: (v[0] if len(v) == 1 else v) for k, v in flask.request.args.lists()}
     try:
-        body = to_html(page["layout"](**path_variables(page, path), **query))
+        variables = path_variables(page, path)
+        if variables.keys() & query.keys():
+            raise TypeError(f"a query argument repeats a path variable of {path}")
+        arguments = {**variables, **query}
+        body = page_cache.kept_html(page, arguments, lambda: to_html(page["layout"](**arguments)))
     except Exception:  # noqa: BLE001 - without the copy the page still works with JavaScript
         log.exception("could not write %s as HTML; it is left to Dash", path)
         return None
@@ -221,6 +225,8 @@ def create_app(db_path: str | None = None, *, public: bool = False,
     auth.install(app.server, public=public)
     security.install(app)
     dash_guard.install(app)
+    # After the body check: a page drawn once is served again until its data or viewer changes.
+    page_cache.install(app, find_page, path_variables)
     app.server.register_blueprint(api.blueprint)
     submit_page.install(app.server)  # /submit: agency managers send files in the browser
     return app
