@@ -119,14 +119,17 @@ def write_partitions(con: duckdb.DuckDBPyConnection, load_id: int,
         root.mkdir(parents=True, exist_ok=True)
         # No ORDER BY: sorting every touched partition cost more than the rest of the write, and
         # readers of the dataset (rollups, Spark) group, they do not rely on an order.
+        # The touched partitions are a semi join (IN), not a join: inside the load's transaction
+        # DuckDB cannot estimate the uncommitted events, and with a plain join it built its hash
+        # table on the events instead of on the few partitions (13 of 29 s of a 1 M-row load).
         con.execute(
             f"""
             COPY (
               SELECT e.*, s.agency_id, strftime(e.received_at, '%Y-%m') AS month
               FROM service_events e JOIN services s USING (service_id)
-              JOIN _events_touched t ON t.agency_id = s.agency_id
-               AND t.month_start = date_trunc('month', e.received_at)
               WHERE e.received_at >= ? AND e.received_at < ?
+                AND (s.agency_id, date_trunc('month', e.received_at))
+                    IN (SELECT agency_id, month_start FROM _events_touched)
             ) TO '{root}' (FORMAT parquet, PARTITION_BY (agency_id, month),
                            FILENAME_PATTERN 'load-{load_id:06d}_{{i}}', OVERWRITE_OR_IGNORE true)
             """,
