@@ -254,13 +254,10 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
             ).fetchall()
         ]
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _reject_rows AS SELECT p._row, p.field, p.value, p.reason,"
-            " to_json(s)::VARCHAR AS raw FROM problems p"
-            " JOIN staged s ON s.rowid - (SELECT min(rowid) FROM staged) + 1 = p._row"
+            "INSERT INTO rejects SELECT ?, p._row, p.field, p.value, p.reason, to_json(s)::VARCHAR"
+            " FROM problems p JOIN staged s ON s.rowid - (SELECT min(rowid) FROM staged) + 1 = p._row",
+            [load_id],
         )
-        _free_staged(con)
-        con.execute("INSERT INTO rejects SELECT ?, _row, field, value, reason, raw FROM _reject_rows",
-                    [load_id])
         if bad_rows and (all_or_nothing or good_rows == 0):
             result.status = "refused"
             result.warnings.append(
@@ -322,25 +319,9 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
             "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary UNION ALL"
             " SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal"
         ).fetchall():
-            if name in ("staged", "checked", "_checked_all", "problems", "row_warnings", "_reject_rows"):
+            if name in ("staged", "checked", "_checked_all", "problems", "row_warnings"):
                 con.execute(f"DROP {kind_of} IF EXISTS temp.{name}")
     return result
-
-
-def _free_staged(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the staged text once its rejected rows are kept, before the warehouse is written.
-
-    Until here the file's transaction has written temp tables only (staging, lookups, the check),
-    so it is committed and the staged text dropped outside it: DuckDB frees a table dropped inside
-    a transaction only when that ends, and at ten million rows the text held under the load's memory
-    limit made the insert, the rollups and the Parquet write spill (each 3-7x slower). The facts,
-    rejects, rollups and `loads` row are then written in one transaction, as before.
-    """
-    con.execute("COMMIT")
-    try:
-        con.execute("DROP TABLE IF EXISTS temp.staged")
-    finally:
-        con.execute("BEGIN TRANSACTION")
 
 
 def _refuse_other_agencies(con: duckdb.DuckDBPyConnection, name: str, kind: Kind, agency_id: str) -> None:
