@@ -213,6 +213,8 @@ TABLES: tuple[Table, ...] = (
               "NOT NULL"),
             C("synthetic", "BOOLEAN", "True for the generated demo data.", "NOT NULL"),
             C("message", "VARCHAR", "Why a file was refused, or warnings."),
+            C("submitted_for", "VARCHAR", "The agency a file was sent for, with its token or by its "
+              "signed-in manager (API, /submit); NULL from the command line."),
         ),
     ),
     Table(

@@ -182,15 +182,17 @@ def _replace(con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
 
 
 def _record(con: duckdb.DuckDBPyConnection, result: LoadResult, sha: str, started: datetime,
-            synthetic: bool) -> None:
+            synthetic: bool, agency_id: str | None) -> None:
     message = "\n".join(result.warnings) or None
     if result.status == "refused" and result.problems and not result.rows_rejected:
         message = "\n".join(p.describe(result.file_name) for p in result.problems[:20])
     con.execute(
-        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO loads (load_id, file_name, sha256, kind, rows_read, rows_loaded, rows_rejected,"
+        " rows_replaced, started_at, finished_at, status, synthetic, message, submitted_for)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [result.load_id, result.file_name, sha, result.kind, result.rows_read, result.rows_loaded,
          result.rows_rejected, result.rows_replaced, started.replace(tzinfo=None),
-         datetime.now(UTC).replace(tzinfo=None), result.status, synthetic, message],
+         datetime.now(UTC).replace(tzinfo=None), result.status, synthetic, message, agency_id],
     )
 
 
@@ -297,14 +299,14 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
                 "INSERT INTO load_warnings SELECT ?, _row, field, value, message FROM row_warnings",
                 [load_id],
             )
-        _record(con, result, sha(), started, synthetic)
+        _record(con, result, sha(), started, synthetic, agency_id)
         con.execute("COMMIT")
     except FileRefused as refused:
         con.execute("ROLLBACK")
         result.status = "refused"
         result.problems = refused.problems
         result.rows_loaded = result.rows_rejected = result.rows_replaced = 0
-        _record_refusal(con, result, sha(), started, synthetic)
+        _record_refusal(con, result, sha(), started, synthetic, agency_id)
     except Exception as exc:  # a bug must not lose the other files, nor escape as a traceback
         con.execute("ROLLBACK")
         result.status = "refused"
@@ -312,7 +314,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
         detail = short(str(exc).replace(str(path), name).splitlines()[0] if str(exc) else "")
         result.problems = [Problem(f"internal error while loading: {type(exc).__name__}: {detail}")]
         result.rows_loaded = result.rows_rejected = result.rows_replaced = 0
-        _record_refusal(con, result, sha(), started, synthetic)
+        _record_refusal(con, result, sha(), started, synthetic, agency_id)
     finally:
         # A kind may leave `checked` as a view or a table; drop each temp object as what it is.
         for name, kind_of in con.execute(
@@ -346,14 +348,14 @@ def _refuse_other_agencies(con: duckdb.DuckDBPyConnection, name: str, kind: Kind
 
 
 def _record_refusal(con: duckdb.DuckDBPyConnection, result: LoadResult, sha: str,
-                    started: datetime, synthetic: bool) -> None:
+                    started: datetime, synthetic: bool, agency_id: str | None) -> None:
     con.execute("BEGIN TRANSACTION")
     if result.problems:
         con.executemany(
             "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, NULL)",
             [[result.load_id, p.row_number, p.field, p.value, p.reason] for p in result.problems],
         )
-    _record(con, result, sha or "-", started, synthetic)
+    _record(con, result, sha or "-", started, synthetic, agency_id)
     con.execute("COMMIT")
 
 

@@ -127,7 +127,7 @@ SCOPES: dict[str, Scope] = {
         quarter_index("t.period_start"),
         quarter_index("t.period_start") + " + CASE WHEN t.grain = 'year' THEN 3 ELSE 0 END",
     ),
-    "loads": Scope("loads", masked=("file_name", "sha256", "message"), own=_OWN_LOAD),
+    "loads": Scope("loads", masked=("file_name", "sha256", "message", "submitted_for"), own=_OWN_LOAD),
     "rejects": Scope("own_loads"),
     "load_warnings": Scope("own_loads"),
     "reporting_state": Scope("mask", masked=("updated_by", "reason"), own=_OWN_SERVICE),
@@ -191,9 +191,15 @@ def _build_scope(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> str:
         f"SELECT load_id, service_id FROM warehouse.main.{t}" for t in _LOAD_OWNER_TABLES if t in tables
     )
     if agency is not None and owners:
+        # A load is the agency's when every row it wrote is of the agency's services, or when it was
+        # sent for the agency (a file that landed no row names no service; one with another agency's
+        # rows is refused whole when sent for an agency, so it wrote none of theirs).
+        sent = "submitted_for" in {c for c, _ in tables.get("loads", [])}  # older warehouses lack it
         con.execute(
             f"CREATE OR REPLACE TABLE {s}._own_loads AS SELECT load_id FROM ({owners}) GROUP BY load_id"
             f" HAVING bool_and(service_id IN (SELECT service_id FROM {s}._own_services))"
+            + (" UNION SELECT load_id FROM warehouse.main.loads WHERE submitted_for = ?" if sent else ""),
+            [agency] if sent else [],
         )
     else:
         con.execute(f"CREATE OR REPLACE TABLE {s}._own_loads AS SELECT NULL::BIGINT AS load_id WHERE false")

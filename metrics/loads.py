@@ -1,9 +1,10 @@
 """Load history and quarantine: what came in, when, and what was refused and why.
 
-A load belongs to the agencies whose services its rows name (`load_agencies`): the warehouse keeps no
-"sent by" on a load, so ownership is read from the rows it wrote, as the viewer scopes do
-(`metrics.db`). A load that wrote no row (refused whole, or every row rejected) belongs to no agency:
-only OMB sees it, on /quality. Every query runs through the viewer's scope, so a manager gets their
+A load belongs to the agencies whose services its rows name, and to the agency it was sent for with a
+token or by a signed-in manager (`loads.submitted_for`), as the viewer scopes read it (`metrics.db`);
+so a file sent through the API or /submit that landed no row is still its agency's. A load from the
+command line that wrote no row (refused whole, or every row rejected) belongs to no agency: only OMB
+sees it, on /quality. Every query runs through the viewer's scope, so a manager gets their
 own loads' rejects and warnings and, for a file shared with other agencies, its counts only.
 """
 
@@ -59,9 +60,11 @@ def _load_agencies(path: str, version: object, viewer: Viewer) -> pd.DataFrame:
             return pd.DataFrame({"load_id": pd.Series(dtype="int64"), "agency_id": pd.Series(dtype=object)})
         union = " UNION ".join(f"SELECT DISTINCT load_id, service_id FROM {t}" for t in FACT_TABLES
                                if t in present)
+        sent = ("SELECT load_id, submitted_for AS agency_id FROM loads WHERE submitted_for IS NOT NULL"
+                if "submitted_for" in cur.execute("SELECT * FROM loads LIMIT 0").df().columns else "")
         return cur.execute(
-            f"SELECT DISTINCT f.load_id, s.agency_id FROM ({union}) f JOIN services s USING (service_id)"
-            " ORDER BY f.load_id, s.agency_id").df()
+            f"SELECT DISTINCT load_id, agency_id FROM (SELECT f.load_id, s.agency_id FROM ({union}) f"
+            f" JOIN services s USING (service_id){' UNION ' + sent if sent else ''}) ORDER BY ALL").df()
     finally:
         cur.close()
 

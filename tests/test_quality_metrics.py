@@ -164,3 +164,27 @@ def test_warnings_are_counted_per_load(planted):
     with viewing(agency_manager("dos-ca")):
         shared = quality_loads(planted)
     assert set(shared["load_id"]) == {1, 2, 5}  # neither va-vba's unpublished load nor the refused one
+
+
+def test_a_file_sent_for_an_agency_that_landed_no_row_is_still_that_agencys(tmp_path):
+    """Sent with an agency's token (the API, /submit), a file whose every row is rejected writes no row
+    that names a service; `loads.submitted_for` keeps its owner, so its manager sees the load and the
+    rejected row on /quality, another agency's manager does not, and OMB sees whose it is."""
+    db = tmp_path / "warehouse.duckdb"
+    [sent] = load([write(tmp_path / "events_sent.csv", EVENTS_NONE)], db=db, agency_id="dos-ca")
+    [typed] = load([write(tmp_path / "events_cli.csv", EVENTS_NONE.replace("N-1", "N-2"))], db=db)
+    assert (sent.load_id, sent.status, typed.load_id, typed.status) == (1, "refused", 2, "refused")
+    with viewing(OMB):
+        assert list(load_agencies(db).itertuples(index=False, name=None)) == [(1, "dos-ca")]
+        every = quality_loads(db)
+    assert every.set_index("load_id").loc[[1, 2], "agencies"].tolist() == ["dos-ca", ""]
+    with viewing(agency_manager("dos-ca")):
+        mine = quality_loads(db, "dos-ca")
+        rejected = agency_rejects(db, "dos-ca")
+    assert mine["load_id"].tolist() == [1]
+    assert mine["file_name"].tolist() == ["events_sent.csv"]
+    assert list(zip(rejected["row_number"], rejected["field"], rejected["value"], strict=True)) == [
+        (1, "service_id", "no-such-service")]
+    with viewing(agency_manager("va-vba")):
+        assert quality_loads(db, "dos-ca").empty
+        assert agency_rejects(db).empty
