@@ -26,6 +26,7 @@ from core.vocab import ALL_CHANNELS, UNSPECIFIED
 from metrics.cache import cached
 from metrics.db import reader
 from metrics.provenance import attach_freshness, loads_table
+from metrics.shared_rows import period_rows, service_names
 from metrics.standards import POINTS, result_and_target, standards_status
 from metrics.stats import add_interval
 from metrics.suppression import for_viewer, is_deferred
@@ -62,9 +63,7 @@ def service_channels(db: str | os.PathLike[str] | None = None, grain: str = "qua
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
     r = reader(db)
-    ops = r.df("SELECT service_id, channel, period_start, events, completed, n_wait, wait_median, wait_p90,"
-               " n_processing, processing_median, processing_p90, load_ids FROM service_period"
-               " WHERE grain = ?", [grain])
+    ops = period_rows(db, grain)  # every PERIOD_COLUMNS, in that order
     ops = attach_freshness(ops, loads_table(r))
     ops["period"] = [period_label(grain, p) for p in ops["period_start"]]
     ops = ops.rename(columns={"last_loaded": "last_ops", "synthetic": "syn_ops"}).drop(columns="period_start")
@@ -77,8 +76,7 @@ def service_channels(db: str | os.PathLike[str] | None = None, grain: str = "qua
         columns={"agree": "trust_agree", "last_loaded": "last_tr", "synthetic": "syn_tr"})
 
     out = ops.merge(trust, on=["service_id", "channel", "period"], how="outer")
-    names = r.df("SELECT s.service_id, s.name AS service, s.agency_id, coalesce(a.bureau, a.department)"
-                 " AS agency FROM services s LEFT JOIN agencies a USING (agency_id)")
+    names = service_names(db)[["service_id", "service", "agency_id", "agency"]]
     out = out.merge(names, on="service_id", how="left")
     out = add_interval(out, "trust_agree", "n", prefix="trust_")
     out = out.rename(columns={"trust_agree_share": "trust_share", "trust_agree_ci_low": "trust_ci_low",

@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,12 +82,23 @@ def _change(rec: dict, earlier: dict | None) -> float:
     return (float(rec["result"]) - float(earlier["result"])) * rec["scale"]
 
 
-def _series(rows: pd.DataFrame, directions: dict[str, str]) -> list[dict]:
-    """One standard's periods (sorted by start) with result, gap, run and changes, every period."""
+def _by_standard(status: pd.DataFrame) -> list[list[Any]]:
+    """Each standard's rows (named tuples) by period start, standards in order: the frame is walked once
+    (a walk per standard's slice rebuilt every column for each). Rows without a standard id are left out,
+    as a groupby leaves them."""
+    groups: dict[Any, list[Any]] = {}
+    for row in status.sort_values(["standard_id", "period_start"]).itertuples(index=False):
+        if not pd.isna(row.standard_id):
+            groups.setdefault(row.standard_id, []).append(row)
+    return list(groups.values())
+
+
+def _series(rows: list[Any], directions: dict[str, str]) -> list[dict]:
+    """One standard's periods (rows of `_by_standard`) with result, gap, run and changes, every period."""
     out: list[dict] = []
     by_start: dict[date, dict] = {}
     prev: dict | None = None
-    for row in rows.itertuples(index=False):
+    for row in rows:
         unit, result, target = result_and_target(row)
         on_share = row.judged_on == "share"
         scale, gap_unit = _scale(row.judged_on, unit)
@@ -150,7 +162,7 @@ def standard_results(status: pd.DataFrame, data_dir: str | os.PathLike[str] = DA
         return pd.DataFrame(columns=COLUMNS)
     directions = {k: m.direction for k, m in load_declarations(Path(data_dir)).metrics.items()}
     records: list[dict] = []
-    for _, rows in status.sort_values(["standard_id", "period_start"]).groupby("standard_id", sort=False):
+    for rows in _by_standard(status):
         records += [_record(rec) for rec in _series(rows, directions)]
     frame = pd.DataFrame(records)
     frame["fiscal_year"], quarter = fiscal_columns(frame["period_start"])
@@ -159,11 +171,14 @@ def standard_results(status: pd.DataFrame, data_dir: str | os.PathLike[str] = DA
     return frame[COLUMNS]
 
 
+RANK_KEYS = ["customers_affected", "gap", "service", "standard", "channel"]
+RANK_ASCENDING = [False, True, True, True, True]
+
+
 def rank(frame: pd.DataFrame) -> pd.DataFrame:
     """Most customers affected first (unknown last); then the widest shortfall, then by name."""
-    return frame.sort_values(["customers_affected", "gap", "service", "standard", "channel"],
-                             ascending=[False, True, True, True, True], na_position="last",
-                             kind="mergesort", ignore_index=True)
+    return frame.sort_values(RANK_KEYS, ascending=RANK_ASCENDING, na_position="last", kind="mergesort",
+                             ignore_index=True)
 
 
 @cached
@@ -181,7 +196,7 @@ def exceptions_history(db: str | os.PathLike[str] | None = None, grain: str = "q
         return pd.DataFrame(columns=COLUMNS)
     directions = {k: m.direction for k, m in load_declarations(Path(data_dir)).metrics.items()}
     records: list[dict] = []
-    for _, rows in status.sort_values(["standard_id", "period_start"]).groupby("standard_id", sort=False):
+    for rows in _by_standard(status):
         records += [_record(rec) for rec in _series(rows, directions) if rec["bad"]]
     if not records:
         return pd.DataFrame(columns=COLUMNS)
@@ -189,8 +204,10 @@ def exceptions_history(db: str | os.PathLike[str] | None = None, grain: str = "q
     frame["fiscal_year"], quarter = fiscal_columns(frame["period_start"])
     frame["quarter"] = quarter.mask(frame["grain"].eq("year").to_numpy())
     frame["periods_in_run"] = frame["periods_in_run"].astype("Int64")
-    parts = [rank(part) for _, part in frame.groupby("period_start", sort=True)]
-    return pd.concat(parts[::-1], ignore_index=True)[COLUMNS]
+    # Newest period first, each period as `rank` orders it: one stable sort, not a sort per period.
+    frame = frame.sort_values(["period_start", *RANK_KEYS], ascending=[False, *RANK_ASCENDING],
+                              na_position="last", kind="mergesort", ignore_index=True)
+    return frame[COLUMNS]
 
 
 def exceptions_export(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:

@@ -57,9 +57,11 @@ def provider_scores(db: str | os.PathLike[str] | None = None) -> pd.DataFrame:
                  " AS agency FROM providers p LEFT JOIN agencies a USING (agency_id)")
     frame = frame.merge(names, on="provider_id", how="left")
     frame["services"] = [", ".join(ids) for ids in frame.pop("service_ids")]
-    frame["period_start"] = [quarter_start(int(fy), int(q))
-                             for fy, q in zip(frame["fiscal_year"], frame["quarter"], strict=True)]
-    frame["period"] = [f"FY{fy} Q{q}" for fy, q in zip(frame["fiscal_year"], frame["quarter"], strict=True)]
+    when = list(zip(frame["fiscal_year"], frame["quarter"], strict=True))
+    starts = {(fy, q): quarter_start(int(fy), int(q)) for fy, q in set(when)}  # once per quarter, not row
+    labels = {(fy, q): f"FY{fy} Q{q}" for fy, q in starts}
+    frame["period_start"] = [starts[k] for k in when]
+    frame["period"] = [labels[k] for k in when]
     frame = add_interval(frame, "agree", "n", prefix="agree_")
     n = frame["n"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):

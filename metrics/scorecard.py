@@ -29,6 +29,7 @@ from metrics.cache import cached
 from metrics.db import Reader, reader, withhold_partial_years
 from metrics.periods import in_scope
 from metrics.provenance import attach_freshness, loads_table
+from metrics.shared_rows import period_rows
 from metrics.standards import event_stat_column, reported_values, standards_status
 from metrics.stats import add_interval, significant, two_proportion_test
 from metrics.survey import driver_scores
@@ -166,8 +167,11 @@ def _measured(db: str, goal: Goal, data_dir: str | os.PathLike[str]) -> pd.DataF
         stat = event_stat_column(decl, m.metric)
         if stat is None:
             return pd.DataFrame(columns=cols)
-        frame = r.df(f"SELECT period_start, {stat[0]} AS actual, {stat[1]} AS n, load_ids FROM service_period"
-                     " WHERE grain = 'year' AND service_id = ? AND channel = ?", [m.service, channel])
+        rows = period_rows(db, "year")  # the page's standards read them already
+        mine = rows["service_id"].eq(m.service) & rows["channel"].eq(channel)
+        rows = rows[mine.fillna(False).astype(bool)]
+        frame = rows[["period_start", stat[0], stat[1], "load_ids"]].set_axis(
+            ["period_start", "actual", "n", "load_ids"], axis=1).reset_index(drop=True)
         source = "events"
     else:
         frame = reported_values(r, "year", {m.metric: metric.aggregate})

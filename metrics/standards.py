@@ -37,6 +37,7 @@ from metrics.access import OMB, viewing
 from metrics.cache import cached, memo
 from metrics.db import Reader, reader
 from metrics.provenance import attach_freshness, loads_table
+from metrics.shared_rows import period_rows, service_names
 from metrics.stats import wilson_interval
 from metrics.trends import GRAIN_MONTHS
 
@@ -298,9 +299,9 @@ def _grid(decl: Declarations, grain: str, periods: list[tuple[date, date]]) -> p
 
 def _event_figures(r: Reader, decl: Declarations, grain: str, grid: pd.DataFrame) -> pd.DataFrame:
     """Attach events, value, n, within and load ids from the rollups (recounting stale cells)."""
-    periods = r.df("SELECT period_start, service_id, channel, events, n_wait, wait_median, wait_p90,"
-                   " n_processing, processing_median, processing_p90, load_ids FROM service_period"
-                   " WHERE grain = ?", [grain])
+    periods = period_rows(str(r.path), grain)[
+        ["period_start", "service_id", "channel", "events", "n_wait", "wait_median", "wait_p90",
+         "n_processing", "processing_median", "processing_p90", "load_ids"]]
     periods["period_start"] = pd.to_datetime(periods["period_start"]).dt.date
     counts = r.df("SELECT period_start, service_id, channel, standard_id, version_from, threshold_minutes,"
                   " n AS ev_n, within AS ev_within FROM service_period_standard WHERE grain = ?", [grain])
@@ -406,9 +407,7 @@ def _judge(frame: pd.DataFrame, decl: Declarations) -> pd.DataFrame:
 
 
 def _names(r: Reader) -> pd.DataFrame:
-    return r.df("SELECT s.service_id, s.name AS service, s.agency_id,"
-                " coalesce(a.bureau, a.department) AS agency FROM services s"
-                " LEFT JOIN agencies a USING (agency_id)")
+    return service_names(str(r.path))[["service_id", "service", "agency_id", "agency"]]
 
 
 @cached

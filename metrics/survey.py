@@ -28,6 +28,7 @@ from core.paths import DATA_DIR
 from metrics.cache import cached
 from metrics.db import reader
 from metrics.provenance import attach_freshness, loads_table
+from metrics.shared_rows import service_names
 from metrics.stats import Z95, add_interval, significant, two_proportion_test
 from metrics.trends import add_changes
 
@@ -80,10 +81,12 @@ def driver_scores(db: str | os.PathLike[str] | None = None, grain: str = "quarte
     channel = "coalesce(channel, 'unspecified')" if by_channel else "'all'"
     frame = r.df(_SQL.format(channel=channel, quarter="quarter" if grain == "quarter" else "0"))
     min_n = load_declarations(Path(data_dir)).status_rules.min_n
-    frame["period_start"] = [quarter_start(int(fy), int(q) if q else 1)
-                             for fy, q in zip(frame["fiscal_year"], frame["quarter"], strict=True)]
-    frame["period"] = [f"FY{fy} Q{q}" if q else f"FY{fy}"
-                       for fy, q in zip(frame["fiscal_year"], frame["quarter"], strict=True)]
+    when = list(zip(frame["fiscal_year"], frame["quarter"], strict=True))
+    # Worked out once per distinct period, not once per row.
+    starts = {(fy, q): quarter_start(int(fy), int(q) if q else 1) for fy, q in set(when)}
+    labels = {(fy, q): f"FY{fy} Q{q}" if q else f"FY{fy}" for fy, q in starts}
+    frame["period_start"] = [starts[k] for k in when]
+    frame["period"] = [labels[k] for k in when]
     frame = add_interval(frame, "agree", "n", prefix="agree_")
     n = frame["n"].astype(float)
     frame["mean"] = np.where(n > 0, frame["points"] / n.where(n > 0), frame["published_mean"])
@@ -98,9 +101,7 @@ def driver_scores(db: str | os.PathLike[str] | None = None, grain: str = "quarte
         z, p = two_proportion_test(frame[f"{tag}_agree"], frame[f"{tag}_n"], frame["agree"], frame["n"])
         frame[f"p_value_{tag}"] = p
         frame[f"significant_{tag}"] = significant(p)
-    names = r.df("SELECT s.service_id, s.name AS service, s.agency_id, coalesce(a.bureau, a.department)"
-                 " AS agency, a.department FROM services s LEFT JOIN agencies a USING (agency_id)")
-    frame = frame.merge(names, on="service_id", how="left")
+    frame = frame.merge(service_names(db), on="service_id", how="left")
     frame = attach_freshness(frame, loads_table(r))
     order = ["agency_id", "agency", "department", "service_id", "service", "channel", "fiscal_year",
              "quarter", "period", "period_start", "driver", "n", "agree", "agree_share", "agree_ci_low",
