@@ -233,9 +233,6 @@ def agency_report(db: str | os.PathLike[str] | None, agency_id: str, period: str
     if len(initiatives):
         initiatives = initiatives[initiatives["service_id"].isin(ids)].sort_values(
             ["title", "due"], ignore_index=True)[INITIATIVE_COLUMNS]
-        # A missed milestone is late whatever the warehouse's last day (initiative_milestones judges
-        # "overdue" from the standards' data window, which a survey-only warehouse does not have).
-        initiatives["late"] = initiatives["late"].astype(bool) | initiatives["milestone_status"].eq("missed")
     else:
         initiatives = pd.DataFrame(columns=INITIATIVE_COLUMNS)
     shown = [latest, scores[scores["period"].isin(trend_periods)]]

@@ -232,7 +232,8 @@ def initiative_milestones(db: str | os.PathLike[str] | None = None,
                           data_dir: str | os.PathLike[str] = DATA_DIR) -> pd.DataFrame:
     """Signature initiatives and action plans (data/initiatives.yaml), one row per milestone, with the
     latest fiscal-year status of each standard the initiative addresses. A milestone is late when it
-    was done after its due date, or is not done and its due date is before the warehouse's last day."""
+    was missed, was done after its due date, or is not done and its due date is before the last day of
+    the standards' figures (a warehouse without them judges only missed and late-done milestones)."""
     decl = load_declarations(Path(data_dir))
     latest = standards_status(db, "year", data_dir=data_dir)
     latest = latest[latest["status"] != "not reported"].sort_values("period_start")
@@ -243,8 +244,8 @@ def initiative_milestones(db: str | os.PathLike[str] | None = None,
         standing = "; ".join(f"{sid}: {latest.loc[sid, 'status']} ({latest.loc[sid, 'period']})"
                              for sid in ini.addresses.standards if sid in latest.index)
         for ms in ini.milestones or ():
-            late = (ms.done_on is not None and ms.done_on > ms.due) or (
-                ms.status not in ("done", "dropped") and last_day is not None and ms.due < last_day)
+            late = (ms.status == "missed" or (ms.done_on is not None and ms.done_on > ms.due) or (
+                ms.status not in ("done", "dropped") and last_day is not None and ms.due < last_day))
             rows.append({"initiative_id": ini.id, "kind": ini.kind, "service_id": ini.service,
                          "title": ini.title, "milestone": ms.name, "due": ms.due,
                          "milestone_status": ms.status, "done_on": ms.done_on, "late": late,

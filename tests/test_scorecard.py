@@ -164,3 +164,16 @@ def test_initiative_milestones_with_the_standards_they_address(wh: Path) -> None
         "done_on": None, "late": True, "standards": "t-calls-2-minutes", "goals": "t-calls-goal",
         # FY2024: 32 of 39 calls within 2 minutes against 0.90.
         "standards_latest": "t-calls-2-minutes: off track (FY2024)", "basis": "illustrative"}]
+
+
+def test_a_missed_milestone_is_late_in_a_warehouse_without_standards_figures(tmp_path: Path) -> None:
+    """data/initiatives.yaml: IRS 'Callback on all lines', due 2024-12-31, status missed. A fresh
+    warehouse has no standards figures (no last day to judge 'overdue' by): missed is late all the same,
+    a milestone merely not done yet is not judged late."""
+    from ingest.warehouse import initialise
+
+    db = initialise(tmp_path / "empty.duckdb")
+    frame = initiative_milestones(db).set_index("milestone")
+    assert frame.loc["Callback on all lines", ["milestone_status", "late"]].tolist() == ["missed", True]
+    pending = frame[frame["milestone_status"].isin(["planned", "in_progress"]) & frame["done_on"].isna()]
+    assert len(pending) and not pending["late"].any()
