@@ -29,6 +29,9 @@ def _open_form(page, axe, axe_report) -> None:
     response = page.goto("/submit")
     assert response is not None and response.status == 200
     page.wait_for_load_state("networkidle")
+    # USWDS rebuilds the file field around the input when its script runs; focus given before that is
+    # lost (on a loaded machine a Space then opened no file chooser). Wait until it has.
+    page.wait_for_selector("#file.usa-file-input__input", state="attached")
     assert page.locator("main h1").inner_text().strip() == "Send files"
     violations = axe(page)
     assert violations == [], axe_report(violations)
