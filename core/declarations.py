@@ -12,7 +12,7 @@ come from the declarations folder in force (core.paths.DATA_DIR).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from core.check_alerts import check_alerts, check_subscriptions
@@ -99,13 +99,19 @@ def check_declarations(data_dir: str | Path = DATA_DIR) -> list[DeclarationProbl
 _cache: dict[tuple[str, tuple[int, ...]], Declarations] = {}
 
 
-def fingerprint(data_dir: str | Path = DATA_DIR) -> tuple[int, ...]:
-    """Changes whenever a declaration file the catalogue depends on changes; part of the metrics cache key."""
+def fingerprint(data_dir: str | Path = DATA_DIR, names: Iterable[str] = _LOADED) -> tuple[int, ...]:
+    """(mtime, size) of each named declaration file, (-1, -1) for one that is absent: changes whenever
+    one changes. By default the files the catalogue depends on (part of the metrics cache key); the page
+    cache (dashboard.page_cache) stamps every file in `CHECKERS`."""
     data_dir = Path(data_dir)
-    stamps = []
-    for name in _LOADED:
-        st = data_file(name, data_dir).stat()
-        stamps += [st.st_mtime_ns, st.st_size]
+    stamps: list[int] = []
+    for name in names:
+        try:
+            st = data_file(name, data_dir).stat()
+        except FileNotFoundError:
+            stamps += [-1, -1]
+        else:
+            stamps += [st.st_mtime_ns, st.st_size]
     return tuple(stamps)
 
 

@@ -40,8 +40,8 @@ import dash
 import flask
 from dash._pages import _parse_query_string
 
-from core.declarations import CHECKERS
-from core.paths import DATA_DIR, data_file, db_path
+from core.declarations import CHECKERS, fingerprint
+from core.paths import DATA_DIR, db_path
 from metrics.access import current_viewer
 from metrics.db import WarehouseMissing, reader
 from metrics.reporting import today
@@ -180,25 +180,10 @@ def policy(page: dict) -> str:
     return POLICY.get(page_name(page), NEVER)
 
 
-@functools.lru_cache(maxsize=8)
-def _declaration_files(data_dir: str) -> tuple[str, ...]:
-    """Every declaration file (`core.declarations.CHECKERS`), where `data_file` finds it."""
-    return tuple(str(data_file(name, data_dir)) for name, _check in CHECKERS)
-
-
 def declarations_stamp(data_dir: str | os.PathLike[str] = DATA_DIR) -> tuple:
-    """The (mtime, size) stamp of every declaration file: the same stamps as the metrics cache's key
-    (`core.declarations.fingerprint` of the catalogue files, `metrics.suppression.rules_stamp` of the
-    publication rules), over every declaration file, since pages also read the others directly."""
-    stamps = []
-    for name in _declaration_files(str(data_dir)):
-        try:
-            st = os.stat(name)
-        except FileNotFoundError:
-            stamps.append(None)
-            continue
-        stamps.append((st.st_mtime_ns, st.st_size))
-    return tuple(stamps)
+    """`core.declarations.fingerprint` - the stamps the metrics cache keys on - over every declaration
+    file in `CHECKERS`, since pages also read the site, narrative and alert files directly."""
+    return fingerprint(data_dir, [name for name, _check in CHECKERS])
 
 
 @functools.lru_cache(maxsize=8)

@@ -18,6 +18,7 @@ import pytest
 
 from bench.dashboard import payload, router_dependency
 from core.declarations import _LOADED, CHECKERS
+from core.paths import data_file
 from dashboard import page_cache
 from dashboard.page_cache import CACHE, NEVER, POLICY, SCOPE, USER, Kept, PageCache
 from metrics.access import PUBLIC, agency_manager, viewing
@@ -205,7 +206,7 @@ def test_a_changed_declaration_file_is_a_miss(tmp_path) -> None:
     catalogue = {name for name in _LOADED} | {"publication.yaml"}  # metrics.cache's declaration key
     assert catalogue <= {name for name, _check in CHECKERS}, "the page key stamps every one of them"
     for name, _check in CHECKERS:
-        source = page_cache.data_file(name)
+        source = data_file(name)
         if source.exists():
             shutil.copyfile(source, tmp_path / name)
     before = page_cache.declarations_stamp(tmp_path)
