@@ -88,15 +88,15 @@ def worst_sentence(worst: dict, period: str, with_service: bool = False) -> str:
             f"n = {fmt_number(worst['n'])}){versus}.")
 
 
-def _summary(rows: pd.DataFrame, period: str, with_service: bool, empty: str) -> str:
-    found = worst_channels(rows)
+def _summary(found: pd.DataFrame, period: str, with_service: bool, empty: str) -> str:
+    """The sentences naming each worst channel (`found`: `worst_channels` of the block's rows)."""
     if found.empty:
         return empty
     return " ".join(worst_sentence(w, period, with_service) for w in found.to_dict("records"))
 
 
 def _standards_block(rows: pd.DataFrame, *, block_id: str, period: str, with_service: bool,
-                     summary: str) -> html.Section:
+                     summary: str, worst: pd.DataFrame) -> html.Section:
     title = f"Channels against their standards, {period}"
     definition = ("Each channel's service standards in the period: the share served within the standard "
                   "(or the value) against its target, the gap in percentage points (or in the value's "
@@ -112,7 +112,7 @@ def _standards_block(rows: pd.DataFrame, *, block_id: str, period: str, with_ser
                      target_shown=[result_text(t, u) for t, u in zip(std["target"], std["result_unit"],
                                                                      strict=True)],
                      gap_shown=[gap_text(g, u) for g, u in zip(std["gap"], std["gap_unit"], strict=True)],
-                     mark=[WORST_MARK if w else "" for w in std.index.isin(worst_channels(rows).index)])
+                     mark=[WORST_MARK if w else "" for w in std.index.isin(worst.index)])
     shares = std[(std["result_unit"] == "share") & std["result"].notna()]
     fig = None
     if len(shares):
@@ -208,7 +208,8 @@ def channel_blocks(db: str | None, *, period: str, block_id: str, service_id: st
     rows = frame[keep]
     with_service = service_id is None
     empty = f"No channel has a figure to compare in {period}."
-    summary = _summary(rows, period, with_service, empty)
+    worst = worst_channels(rows)  # named in the summary and marked in the standards table
+    summary = _summary(worst, period, with_service, empty)
     return [_standards_block(rows, block_id=f"{block_id}-standards", period=period, with_service=with_service,
-                             summary=summary),
+                             summary=summary, worst=worst),
             _survey_block(rows, block_id=f"{block_id}-survey", period=period, with_service=with_service)]

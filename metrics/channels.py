@@ -29,7 +29,7 @@ from metrics.provenance import attach_freshness, loads_table
 from metrics.shared_rows import period_rows, service_names
 from metrics.standards import POINTS, result_and_target, standards_status
 from metrics.stats import add_interval
-from metrics.suppression import for_viewer, is_deferred
+from metrics.suppression import undeferred
 from metrics.survey import driver_scores
 
 GRAINS = ("quarter", "year")
@@ -244,17 +244,19 @@ def channel_performance(db: str | os.PathLike[str] | None = None, grain: str = "
     driver's agree share against all channels (`PERFORMANCE_COLUMNS`), not volume.
 
     Built from `standards_status` and `driver_scores` as the viewer sees them, each suppressed as a
-    whole first (its channel groups intact; an export defers suppression, so it is applied here for
-    that case): a hidden figure is never compared, and no gap gives one back. Rows hidden there keep
-    `suppressed` True."""
+    whole first (its channel groups intact; when an export defers suppression, the parts are still
+    asked for suppressed, `undeferred`): a hidden figure is never compared, and no gap gives one back.
+    Rows hidden there keep `suppressed` True."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
     kw = _declared(data_dir)
-    frames = [standards_status(db, grain, **kw), driver_scores(db, grain, by_channel=True, **kw),
-              driver_scores(db, grain, by_channel=False, **kw)]
-    if is_deferred():
-        frames = [for_viewer(f, data_dir=data_dir) for f in frames]
-    status, by_channel, pooled = frames
+    # Each part as the viewer sees it, also when this frame is built deferred (an export, or the cache's
+    # unsuppressed entry): the parts' own cached suppressed frames, which a page has mostly built
+    # already (for_viewer of their unsuppressed frames, the same as suppressing those here).
+    with undeferred():
+        status, by_channel, pooled = (standards_status(db, grain, **kw),
+                                      driver_scores(db, grain, by_channel=True, **kw),
+                                      driver_scores(db, grain, by_channel=False, **kw))
     keep = vocab.CHANNELS  # declared channels, not "unspecified"; standards also of the service as a whole
     status = status[status["channel"].isin([*keep, ALL_CHANNELS])]
     by_channel = by_channel[by_channel["channel"].isin(keep)]

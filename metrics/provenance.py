@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core.fiscal import fiscal_quarter_of, fiscal_year_start, quarter_bounds
@@ -86,9 +87,9 @@ def attach_freshness(frame: pd.DataFrame, loads: pd.DataFrame, ids_col: str = "l
         return out
     # A row's freshness depends on its list of load ids alone, and thousands of rows share a few dozen
     # lists: worked out once per distinct list, then given to each row by the list's position.
-    lists = [tuple(v) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else () for v in frame[ids_col]]
     position: dict[tuple, int] = {}
-    codes = [position.setdefault(ids, len(position)) for ids in lists]
+    codes = np.fromiter((position.setdefault(_id_tuple(v), len(position)) for v in frame[ids_col]),
+                        dtype=np.int64, count=len(frame))
     known = dict(zip(loads["load_id"].astype("int64"), zip(loads["finished_at"], loads["synthetic"],
                                                           strict=True), strict=True))
     newest, flagged = [], []
@@ -100,9 +101,18 @@ def attach_freshness(frame: pd.DataFrame, loads: pd.DataFrame, ids_col: str = "l
         # Synthetic when any of its known loads is; a row no load fed: when the warehouse has any.
         flagged.append(any(bool(f) for _, f in found if not pd.isna(f)) if valid else any_synthetic)
     out = frame.drop(columns=[ids_col]).reset_index(drop=True)
-    out["last_loaded"] = pd.Series([newest[c] for c in codes], dtype=loads["finished_at"].dtype)
-    out["synthetic"] = pd.Series([flagged[c] for c in codes], dtype=bool)
+    newest_of = pd.Series(newest, dtype=loads["finished_at"].dtype)
+    out["last_loaded"] = newest_of.take(codes).reset_index(drop=True)
+    out["synthetic"] = pd.Series(np.array(flagged, dtype=bool)[codes])
     return out
+
+
+def _id_tuple(ids: object) -> tuple:
+    """A cell of load ids as a tuple (a dictionary key): a list, tuple or array; anything else is none.
+    A DuckDB list arrives as a numpy array, whose `tolist` is many times faster than iterating it."""
+    if type(ids) is np.ndarray:
+        return tuple(ids.tolist())
+    return tuple(ids) if isinstance(ids, (list, tuple)) or hasattr(ids, "tolist") else ()
 
 
 # --------------------------------------------------------------------------- a frame's scope

@@ -93,6 +93,17 @@ def deferred() -> Iterator[None]:
         _deferred.reset(token)
 
 
+@contextlib.contextmanager
+def undeferred() -> Iterator[None]:
+    """Inside, `cached` functions return frames suppressed for the viewer again, even within `deferred`:
+    for a builder that would suppress its parts itself (the same frames the pages use, cached once)."""
+    token = _deferred.set(False)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
 def is_deferred() -> bool:
     return _deferred.get()
 
