@@ -24,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 
+from core import event_files
+
 REPO = Path(__file__).resolve().parent.parent
 WEEKLY_SERVICE = "dos-ca"
 
@@ -93,7 +95,7 @@ def weekly_file(path: Path, rows: int, after: str) -> Path:
 
 
 def last_day(db: Path) -> str:
-    con = duckdb.connect(str(db), read_only=True)
+    con = event_files.read_only(db)
     try:
         return str(con.execute("SELECT max(received_at)::DATE FROM service_events").fetchone()[0])
     finally:
