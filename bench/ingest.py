@@ -25,8 +25,9 @@ SERVICES = ["dos-ca", "ssa-oo", "treas-irs", "va-vba", "va-vha", "dhs-tsa", "opm
 CHANNELS = ["online", "phone", "in-person", "mail"]
 
 
-def generate_events_csv(path: Path, rows: int, seed: int = 7) -> None:
-    """A realistic events file written by DuckDB itself (fast, deterministic)."""
+def generate_events_csv(path: Path, rows: int, seed: int = 7, start: str = "2023-10-01 00:00:00") -> None:
+    """A realistic events file written by DuckDB itself (fast, deterministic): one event a second
+    from `start` (wrapping after 31 M seconds), round-robin over the benchmark's services."""
     services = "[" + ", ".join(f"'{s}'" for s in SERVICES) + "]"
     channels = "[" + ", ".join(f"'{c}'" for c in CHANNELS) + "]"
     con = duckdb.connect()
@@ -37,9 +38,9 @@ def generate_events_csv(path: Path, rows: int, seed: int = 7) -> None:
           SELECT {services}[1 + (i % {len(SERVICES)})] AS service_id,
                  {channels}[1 + ((i // 7) % 4)] AS channel,
                  'office-' || (i % 50) AS office,
-                 strftime(TIMESTAMP '2023-10-01' + to_seconds(i % 31000000), '%Y-%m-%d %H:%M:%S')
+                 strftime(TIMESTAMP '{start}' + to_seconds(i % 31000000), '%Y-%m-%d %H:%M:%S')
                    AS received_at,
-                 strftime(TIMESTAMP '2023-10-01' + to_seconds(i % 31000000)
+                 strftime(TIMESTAMP '{start}' + to_seconds(i % 31000000)
                           + to_seconds(60 + (i * 7919) % 864000), '%Y-%m-%d %H:%M:%S') AS completed_at,
                  round(((i * 104729) % 3600) / 60.0, 2) AS wait_minutes,
                  CASE WHEN i % 23 = 0 THEN 'abandoned' ELSE 'completed' END AS outcome,

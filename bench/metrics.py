@@ -13,6 +13,7 @@ refresh the rollups for all services.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -26,6 +27,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core import event_files  # noqa: E402
 from core.declarations import load_declarations  # noqa: E402
 from core.paths import DATA_DIR  # noqa: E402
 from core.units import convert  # noqa: E402
@@ -161,6 +163,7 @@ def main() -> int:
     parquet, db = work / "bench_events.parquet", work / "bench.duckdb"
     for p in (db, parquet):
         p.unlink(missing_ok=True)
+    shutil.rmtree(event_files.dataset_dir(db), ignore_errors=True)
 
     t0 = time.perf_counter()
     generate(parquet, args.events)
@@ -180,7 +183,7 @@ def main() -> int:
           f"{t_load:.1f} s ({'rollups built by the loader' if wired else 'loader not yet wired to rollups'}),"
           f" full rollup refresh {t_refresh:.1f} s")
 
-    raw_con = duckdb.connect(str(db), read_only=True)
+    raw_con = event_files.read_only(db)  # the events as stored: Parquet files the manifest lists
 
     def raw(sql: str, params: list | None = None) -> Callable[[], pd.DataFrame]:
         return lambda: raw_con.execute(sql, params or []).df()

@@ -54,15 +54,20 @@ def within(j: ir.Table) -> ir.BooleanValue:
     )
 
 
-def events_sql(where: str) -> str:
+def events_sql(where: str, latest_elsewhere: str | None = None) -> str:
     """The events as the rollups see them (day, open, age at the service's latest timestamp).
 
     `where` filters service_events by `service_id`; metrics reuses this to recount from raw events.
+    `latest_elsewhere` (SQL selecting `service_id, last_seen`) gives the services' latest times in
+    events that `service_events` does not hold (a load's working table holds only part of them).
     """
+    elsewhere = f" UNION ALL {latest_elsewhere}" if latest_elsewhere else ""
     return f"""
         WITH as_of AS (
-            SELECT service_id, max(greatest(received_at, coalesce(completed_at, received_at))) AS as_of
-            FROM service_events WHERE {where} GROUP BY service_id
+            SELECT service_id, max(t) AS as_of FROM (
+                SELECT service_id, greatest(received_at, coalesce(completed_at, received_at)) AS t
+                FROM service_events WHERE {where}{elsewhere}
+            ) GROUP BY service_id
         )
         SELECT e.service_id, e.channel, CAST(e.received_at AS DATE) AS day, e.load_id,
                e.wait_minutes, e.processing_minutes, e.outcome,

@@ -25,6 +25,9 @@ class Table:
     doc: str
     columns: tuple[Column, ...]
     extra: str = ""  # table constraints such as a composite primary key
+    # Stored as Parquet files beside the DuckDB file and listed in `event_files` (core.event_files),
+    # not as a table of the file: readers and writers see it as a view or a working table.
+    in_parquet: bool = False
 
     def ddl(self) -> str:
         parts = [f"{c.name} {c.type} {c.constraint}".rstrip() for c in self.columns]
@@ -128,7 +131,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "service_events",
-        "One row per transaction (a call, a visit, an application).",
+        "One row per transaction (a call, a visit, an application). Stored as Parquet files beside "
+        "the warehouse file, partitioned by agency and month, and listed in `event_files`; readers "
+        "see it as a view of those files.",
         (
             C("load_id", "BIGINT", "The load that wrote the row (`loads.load_id`).", "NOT NULL"),
             C("event_id", "VARCHAR", "The agency's own transaction id, when given; unique per service."),
@@ -144,6 +149,7 @@ TABLES: tuple[Table, ...] = (
             C("outcome", "VARCHAR", "completed, resolved_first_contact, transferred, abandoned, "
               "pending, withdrawn or denied."),
         ),
+        in_parquet=True,
     ),
     Table(
         "metric_observations",
@@ -473,6 +479,32 @@ TABLES: tuple[Table, ...] = (
               "open."),
             C("sent_to", "VARCHAR[]", "Addresses the alert was e-mailed to (`servicestat alerts send`)."),
             C("sent_at", "TIMESTAMP", "When it was last e-mailed (UTC)."),
+        ),
+    ),
+    Table(
+        "event_files",
+        "The manifest of `service_events`: the Parquet files that hold the events now (one set per "
+        "agency and month), one row per file and service. A file not listed is not part of the "
+        "warehouse (core/event_files.py).",
+        (
+            C("agency_id", "VARCHAR", "Partition: the agency of the events' services.", "NOT NULL"),
+            C("month", "VARCHAR", "Partition: the calendar month received, `YYYY-MM`.", "NOT NULL"),
+            C("path", "VARCHAR", "The file, relative to the `<warehouse>.events/` folder.", "NOT NULL"),
+            C("service_id", "VARCHAR", "A service with events in the file.", "NOT NULL"),
+            C("load_id", "BIGINT", "The load that wrote the file (`loads.load_id`).", "NOT NULL"),
+            C("rows", "BIGINT", "The service's events in the file.", "NOT NULL"),
+            C("last_seen", "TIMESTAMP", "The service's latest received or completed time in the file: "
+              "a load finds a service's latest timestamp without reading its other files.", "NOT NULL"),
+        ),
+        "PRIMARY KEY (path, service_id)",
+    ),
+    Table(
+        "event_files_retired",
+        "Files taken out of `event_files` by a later load, kept for a grace period so that a reader "
+        "still on the older warehouse can finish, then deleted by the next writer.",
+        (
+            C("path", "VARCHAR", "The file, relative to the `<warehouse>.events/` folder.", "PRIMARY KEY"),
+            C("retired_at", "TIMESTAMP", "When the load that replaced it was written (UTC).", "NOT NULL"),
         ),
     ),
 )

@@ -139,7 +139,7 @@ def expand_paths(events: str | os.PathLike[str] | Sequence[str | os.PathLike[str
         folder = Path(text)
         if folder.is_dir() and folder.name.endswith(".events") and folder.with_suffix("").is_file():
             # A warehouse's event dataset: only the files its published loads made live.
-            from ingest.events_dataset import live_files
+            from core.event_files import live_files
 
             found = [str(p) for p in live_files(folder.with_suffix(""))]
         elif folder.is_dir():

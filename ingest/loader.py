@@ -36,6 +36,8 @@ PROBLEMS_KEPT_IN_RESULT = 200
 #: spills joins, sorts and groupings to `<db>.spill-<pid>/` beyond it).
 MEMORY_BASE_MB, MEMORY_PER_FILE_BYTE, MEMORY_CAP_MB = 256, 2, 1280
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
+#: The service-days a service-events load's good rows touch (replaced rows share them).
+TOUCHED_DAYS = "SELECT service_id, CAST(received_at AS DATE) AS day FROM checked WHERE _ok"
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
 log = logging.getLogger("servicestat.ingest")
 
@@ -165,6 +167,11 @@ def _duplicate_of(con: duckdb.DuckDBPyConnection, sha: str) -> int | None:
     return row[0] if row else None
 
 
+def _target(kind: Kind) -> str:
+    """The table a load writes its rows to: the events go to the load's working table."""
+    return events_dataset.WORKING if kind.table == "service_events" else kind.table
+
+
 def _replace(con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
     """Delete the earlier rows the file's good rows replace (same `replace_on` key); return how many.
 
@@ -176,7 +183,7 @@ def _replace(con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
                 " FROM checked WHERE _ok")
     try:
         on = " AND ".join(f"({e}) IS NOT DISTINCT FROM k._k{i}" for i, e in enumerate(kind.replace_on))
-        return con.execute(f"DELETE FROM {kind.table} USING _replace_keys k WHERE {on}").fetchone()[0]
+        return con.execute(f"DELETE FROM {_target(kind)} USING _replace_keys k WHERE {on}").fetchone()[0]
     finally:
         con.execute("DROP TABLE IF EXISTS temp._replace_keys")
 
@@ -267,12 +274,14 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
                 if all_or_nothing and good_rows else "no row of the file could be loaded"
             )
         else:
-            first_events = kind.table == "service_events" and not con.execute(
-                "SELECT EXISTS (SELECT 1 FROM service_events)").fetchone()[0]
+            if kind.table == "service_events":
+                # Only the partitions this load can change, in a working table (events_dataset).
+                first_events = not con.execute("SELECT EXISTS (SELECT 1 FROM event_files)").fetchone()[0]
+                events_dataset.stage(con, TOUCHED_DAYS)
             result.rows_replaced = _replace(con, kind)
             cols = [c for c in con.sql("SELECT * FROM checked LIMIT 0").columns if not c.startswith("_")]
             con.execute(
-                f"INSERT INTO {kind.table} (load_id, {', '.join(cols)})"
+                f"INSERT INTO {_target(kind)} (load_id, {', '.join(cols)})"
                 f" SELECT {load_id}, {', '.join(cols)} FROM checked WHERE _ok"
             )
             result.rows_loaded = good_rows
@@ -284,9 +293,10 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
                 if first_events:
                     result.warnings += refresh_rollups(con)
                 else:
-                    result.warnings += refresh_rollups(con, touched="SELECT service_id, CAST(received_at"
-                                                       " AS DATE) AS day FROM checked WHERE _ok")
-                # The Parquet event dataset beside the warehouse (live once this load is published).
+                    result.warnings += refresh_rollups(con, touched=TOUCHED_DAYS,
+                                                       latest_elsewhere=events_dataset.OUTSIDE_AS_OF)
+                # The touched partitions as new files, in the working copy's manifest (live once
+                # this load is published).
                 events_dataset.write_partitions(con, load_id)
         result.warnings = [short(w, MAX_WARNING_CHARS) for w in result.warnings]
         for w in result.warnings:
@@ -316,6 +326,8 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, kind_name: str | None,
         result.rows_loaded = result.rows_rejected = result.rows_replaced = 0
         _record_refusal(con, result, sha(), started, synthetic, agency_id)
     finally:
+        if result.kind == "service-events":
+            events_dataset.view_events(con)  # every event again, for the next file of this write
         # A kind may leave `checked` as a view or a table; drop each temp object as what it is.
         for name, kind_of in con.execute(
             "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary UNION ALL"

@@ -148,7 +148,8 @@ def _touched_periods(con: duckdb.DuckDBPyConnection, touched: str) -> None:
         for grain, (col, _) in GRAINS.items()))
 
 
-def _refresh_touched(con: duckdb.DuckDBPyConnection, decl: Declarations | None, touched: str) -> None:
+def _refresh_touched(con: duckdb.DuckDBPyConnection, decl: Declarations | None, touched: str,
+                     latest_elsewhere: str | None = None) -> None:
     """Rebuild only the touched service-days and the months, quarters and years that hold them.
 
     A period's quantiles are recomputed from all its events (medians do not add up), so a load
@@ -164,7 +165,7 @@ def _refresh_touched(con: duckdb.DuckDBPyConnection, decl: Declarations | None, 
     # Each touched year holds its quarters and months, so its events are all the periods need.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _rollup_events AS SELECT e.*"
-        f" FROM ({events_sql('service_id IN (SELECT service_id FROM _rollup_services)')}) e"
+        f" FROM ({events_sql('service_id IN (SELECT service_id FROM _rollup_services)', latest_elsewhere)}) e"
         " JOIN fiscal_calendar c ON c.date = e.day"
         " JOIN _rollup_periods y ON y.grain = 'year' AND y.service_id = e.service_id"
         " AND y.period_start = c.fiscal_year_start")
@@ -184,12 +185,15 @@ def _refresh_touched(con: duckdb.DuckDBPyConnection, decl: Declarations | None, 
 
 
 def refresh_rollups(con: duckdb.DuckDBPyConnection, service_ids: Iterable[str] | None = None,
-                    data_dir: str | os.PathLike[str] = DATA_DIR, touched: str | None = None) -> list[str]:
+                    data_dir: str | os.PathLike[str] = DATA_DIR, touched: str | None = None,
+                    latest_elsewhere: str | None = None) -> list[str]:
     """(Re)build the rollups for `service_ids` (all services when None) on a writer connection.
 
     With `touched` (SQL selecting `service_id, day`: the service-days whose events changed, as a
     load knows them) only those days and the periods holding them are rebuilt; the result is the
-    same as a rebuild of the services (tests/test_rollup_incremental.py checks it).
+    same as a rebuild of the services (tests/test_rollup_incremental.py checks it). When
+    `service_events` holds only part of the events (a load's working table, `ingest.events_dataset`),
+    `latest_elsewhere` gives the services' latest times in the rest.
     Runs inside the caller's transaction when there is one. Returns warnings (e.g. the standards
     could not be read, so no within-standard counts were built) rather than failing the load.
     """
@@ -204,7 +208,7 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, service_ids: Iterable[str] |
                         f"problem(s); run `servicestat check` ({exc.problems[0]})")
     if touched is not None:
         try:
-            _refresh_touched(con, decl, touched)
+            _refresh_touched(con, decl, touched, latest_elsewhere)
         finally:
             con.execute("DROP VIEW IF EXISTS temp._rollup_events_daily")
             for temp in ("_rollup_events", "_rollup_daily_versions", "_rollup_period_versions",

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import duckdb
 
+from core.event_files import EVENT_COLUMNS, add_view, manifest_paths
 from core.schema import SCHEMA_VERSION
 from core.sqltext import ident, literal
+from ingest import events_dataset
 from ingest.loader import sha256_of
 from ingest.warehouse import create_schema, writer
 
@@ -56,6 +58,11 @@ def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
         " ORDER BY table_name", [database]).fetchall()]
 
 
+#: Where the events' files are listed: storage, not content; a restore writes its own files.
+_STORAGE = ("event_files", "event_files_retired")
+_EVENT_COLUMNS = [{"name": n, "type": t} for n, t in EVENT_COLUMNS]
+
+
 def snapshot(db: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Path:
     """Write every table of `db` as Parquet into `out_dir`, then its manifest; return `out_dir`."""
     db, out = Path(db), Path(out_dir)
@@ -66,12 +73,14 @@ def snapshot(db: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Pat
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"ATTACH {literal(db)} AS w (READ_ONLY)")
+        add_view(con, db, "w")  # the events, from the files this version's manifest lists
         tables: dict[str, dict] = {}
-        for name in _tables(con, "w"):
+        for name in sorted([t for t in _tables(con, "w") if t not in _STORAGE] + ["service_events"]):
+            source = "memory.main.service_events" if name == "service_events" else f"w.{ident(name)}"
             file = out / f"{name}.parquet"
-            con.execute(f"COPY (SELECT * FROM w.{ident(name)}) TO {literal(file)} (FORMAT parquet)")
-            columns = _columns(con, "w", name)
-            checksum = content_checksum(con, f"w.{ident(name)}", [c["name"] for c in columns])
+            con.execute(f"COPY (SELECT * FROM {source}) TO {literal(file)} (FORMAT parquet)")
+            columns = _EVENT_COLUMNS if name == "service_events" else _columns(con, "w", name)
+            checksum = content_checksum(con, source, [c["name"] for c in columns])
             tables[name] = {"file": file.name, "rows": int(checksum.split(":")[0]), "columns": columns,
                             "sha256": sha256_of(file), "checksum": checksum}
         version = None
@@ -125,24 +134,39 @@ def restore(snapshot_dir: str | os.PathLike[str], db: str | os.PathLike[str]) ->
     manifest = read_manifest(folder)
     with writer(db) as con:
         database = con.execute("SELECT current_database()").fetchone()[0]
+        old_files = manifest_paths(con)
         for name in _tables(con, database):  # a clean slate: nothing of the old warehouse survives
             con.execute(f"DROP TABLE {ident(name)}")
         create_schema(con)
-        present = set(_tables(con, database))
+        # The old warehouse's files go when readers of it are done, like files a load replaces.
+        con.execute("INSERT INTO event_files_retired SELECT unnest(?::VARCHAR[]), now()::TIMESTAMP",
+                    [old_files])
+        events_dataset.working_table(con)
+        present = set(_tables(con, database)) | {"service_events"}
         for name, entry in manifest["tables"].items():
             columns = entry["columns"]
             names = [c["name"] for c in columns]
-            if name not in present:
+            if name in _STORAGE:
+                continue
+            if name == "service_events":
+                if columns != _EVENT_COLUMNS:
+                    raise SnapshotError(f"table {name}: the snapshot's columns differ from this warehouse's"
+                                        f" ({_EVENT_COLUMNS} here, {columns} in the snapshot)")
+            elif name not in present:
                 con.execute(f"CREATE TABLE {ident(name)} ("
                             + ", ".join(f"{ident(c['name'])} {c['type']}" for c in columns) + ")")
             elif _columns(con, database, name) != columns:
                 raise SnapshotError(f"table {name}: the snapshot's columns differ from this warehouse's"
                                     f" ({_columns(con, database, name)} here, {columns} in the snapshot)")
+            target = events_dataset.WORKING if name == "service_events" else ident(name)
             cols = ", ".join(ident(n) for n in names)
-            con.execute(f"DELETE FROM {ident(name)}")
-            con.execute(f"INSERT INTO {ident(name)} ({cols}) SELECT {cols}"
+            con.execute(f"DELETE FROM {target}")
+            con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols}"
                         f" FROM read_parquet({literal(folder / entry['file'])})")
-            got = content_checksum(con, ident(name), names)
+            got = content_checksum(con, target, names)
             if got != entry["checksum"]:
                 raise SnapshotError(f"table {name}: restored content {got} differs from the manifest's"
                                     f" {entry['checksum']}")
+        # The restored events as new files of the dataset, named by the restored warehouse's last load.
+        last_load = con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchone()[0]
+        events_dataset.write_all(con, last_load)

@@ -6,6 +6,11 @@ there, checkpoints, fsyncs and `os.replace`s it over the live file. Readers open
 read-only and see either the old state or the new one, never half a load; a reader that notices a
 new file (another inode) reopens it, so new loads show without a restart. A process killed
 mid-load leaves only a stale working file, which the next writer deletes.
+
+The service events are not in the file (it would make every load copy all of them): they are
+Parquet files beside it, listed in its `event_files` manifest, so the swap publishes them too
+(`core.event_files`, `ingest.events_dataset`). On the writer's connection `service_events` is a
+temp view of the listed files, or a load's working table of the part it changes.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import duckdb
 
 from core.schema import SCHEMA_VERSION, TABLES
 from core.sqltext import literal
-from ingest import reference
+from ingest import events_dataset, reference
 
 
 def _fsync_dir(path: Path) -> None:
@@ -43,13 +48,16 @@ def _remove_stale_work_files(db: Path) -> None:
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables and refresh the reference tables from the declarations in data/."""
     for table in TABLES:
-        con.execute(table.ddl())
+        if not table.in_parquet:
+            con.execute(table.ddl())
     existing: dict[str, set[str]] = {}
     for table, column in con.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database()"
             " AND schema_name = 'main'").fetchall():
         existing.setdefault(table, set()).add(column)
     for table in TABLES:  # columns declared since the warehouse was created
+        if table.in_parquet:
+            continue
         for statement in table.upgrade_ddl(existing.get(table.name, set())):
             con.execute(statement)
     con.execute(
@@ -76,6 +84,7 @@ def writer(db: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
         con.execute(f"SET temp_directory = {literal(str(spill))}")
         try:
             create_schema(con)
+            events_dataset.open_events(con, db)
             yield con
             con.execute("CHECKPOINT")
         except BaseException:

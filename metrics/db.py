@@ -52,6 +52,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core import event_files
 from core.fiscal import fiscal_columns
 from core.paths import db_path
 from core.sqltext import ident, literal
@@ -127,6 +128,9 @@ SCOPES: dict[str, Scope] = {
         quarter_index("t.period_start"),
         quarter_index("t.period_start") + " + CASE WHEN t.grain = 'year' THEN 3 ELSE 0 END",
     ),
+    # the events' manifest (core.event_files): storage, read by the reader itself, shown to no viewer
+    "event_files": Scope("deny"),
+    "event_files_retired": Scope("deny"),
     "loads": Scope("loads", masked=("file_name", "sha256", "message", "submitted_for"), own=_OWN_LOAD),
     "rejects": Scope("own_loads"),
     "load_warnings": Scope("own_loads"),
@@ -168,6 +172,7 @@ def _build_scope(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> str:
             " AND schema_name = 'main'"
         ).fetchall()
     }
+    tables["service_events"] = list(event_files.EVENT_COLUMNS)  # a view of the Parquet files
     agency = viewer.agency_id if viewer.role == "agency" else None
     con.execute(f"CREATE OR REPLACE TABLE {s}._agency AS SELECT ?::VARCHAR AS agency_id WHERE ? IS NOT NULL",
                 [agency, agency])
@@ -188,7 +193,7 @@ def _build_scope(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> str:
         f" CROSS JOIN range({_QI_RANGE[0]}, {_QI_RANGE[1]}) r)"
     )
     owners = " UNION ALL ".join(
-        f"SELECT load_id, service_id FROM warehouse.main.{t}" for t in _LOAD_OWNER_TABLES if t in tables
+        f"SELECT load_id, service_id FROM {_source(t)}" for t in _LOAD_OWNER_TABLES if t in tables
     )
     if agency is not None and owners:
         # A load is the agency's when every row it wrote is of the agency's services, or when it was
@@ -223,9 +228,14 @@ def _build_scope(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> str:
     return s
 
 
+def _source(name: str) -> str:
+    """Where a table is read from: the attached warehouse, or for the events the view of its files."""
+    return "memory.main.service_events" if name == "service_events" else f"warehouse.main.{ident(name)}"
+
+
 def _view_sql(s: str, name: str, columns: list[tuple[str, str]]) -> str:
     scope = SCOPES.get(name, Scope("deny"))
-    source = f"warehouse.main.{ident(name)} t"
+    source = f"{_source(name)} t"
     own = scope.own.format(s=s)
     if scope.kind == "pass":
         return f"SELECT t.* FROM {source}"
@@ -296,6 +306,8 @@ class Reader:
                 # since other threads may still be reading through its cursors; it goes with them.
                 con = duckdb.connect(":memory:")
                 con.execute(f"ATTACH {literal(self.path)} AS warehouse (READ_ONLY)")
+                # The events are Parquet files the warehouse's manifest lists (core.event_files).
+                event_files.add_view(con, self.path)
                 self._con, self._version, self._scopes = con, current, {}
             if viewer.role == "omb":
                 schema = "warehouse"
@@ -305,6 +317,8 @@ class Reader:
                 schema = self._scopes[viewer.key]
             cur = self._con.cursor()
         cur.execute(f"USE {schema}")
+        if schema == "warehouse":
+            cur.execute(event_files.SEARCH_PATH)
         return cur
 
     def df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:

@@ -55,7 +55,8 @@ def _load_agencies(path: str, version: object, viewer: Viewer) -> pd.DataFrame:
     del version  # part of the key only
     cur = reader(path).cursor(viewer)
     try:
-        present = {name for (name,) in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        present = {name for (name,) in cur.execute(  # the events are a view of their Parquet files
+            "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()").fetchall()}
         if not {"services", "loads"} <= present:  # a warehouse from before there were loads
             return pd.DataFrame({"load_id": pd.Series(dtype="int64"), "agency_id": pd.Series(dtype=object)})
         union = " UNION ".join(f"SELECT DISTINCT load_id, service_id FROM {t}" for t in FACT_TABLES

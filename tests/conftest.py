@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
+
+from core import event_files
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -48,11 +50,20 @@ def db(tmp_path: Path) -> Path:
 
 def query(db_file: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Read the warehouse the way readers do: a read-only connection to the published file."""
-    con = duckdb.connect(str(db_file), read_only=True)
+    con = event_files.read_only(db_file)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def copy_warehouse(src: Path, dst: Path) -> Path:
+    """Copy a warehouse: its DuckDB file and the Parquet files of its events (`<db>.events/`)."""
+    shutil.copyfile(src, dst)
+    shutil.rmtree(event_files.dataset_dir(dst), ignore_errors=True)
+    if event_files.dataset_dir(src).is_dir():
+        shutil.copytree(event_files.dataset_dir(src), event_files.dataset_dir(dst))
+    return dst
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

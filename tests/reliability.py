@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from bench.serving import free_port, stop, wait_until_serving
+from core import event_files
 from tests.conftest import REPO
 
 # Columns that legitimately differ between two loads of the same content: wall-clock times.
@@ -39,7 +40,9 @@ def attached(db: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         quoted = str(db).replace("'", "''")
         con.execute(f"ATTACH '{quoted}' AS w (READ_ONLY)")
+        event_files.add_view(con, db, "w")  # the events: the Parquet files w's manifest lists
         con.execute("USE w")
+        con.execute("SET search_path = 'w.main,memory.main'")
         yield con
     finally:
         con.close()
@@ -49,22 +52,25 @@ def checksums(con: duckdb.DuckDBPyConnection, exclude: Mapping[str, Iterable[str
               tables: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dict[str, str]:
     """`table_checksums` on a connection from `attached`, for tests that run several reads."""
     exclude = {t: set(cols) for t, cols in (exclude or {}).items()}
-    names = [r[0] for r in con.execute(
+    # The events' manifest names files by a fresh uuid each write: storage, not content. The content
+    # is service_events, read from the files it lists.
+    names = sorted([r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'w' AND schema_name = 'main'"
-        " ORDER BY table_name").fetchall()]
+        " AND table_name NOT IN ('event_files', 'event_files_retired')").fetchall()] + ["service_events"])
     if tables is not None:
         wanted = set(tables)
         names = [n for n in names if n in wanted]
     names = [n for n in names if n not in set(skip)]
     out: dict[str, str] = {}
     for name in names:
+        source = "memory.main.service_events" if name == "service_events" else f"w.{_ident(name)}"
         cols = [r[0] for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'w' AND table_name = ?"
-            " ORDER BY column_index", [name]).fetchall()]
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND table_name = ?"
+            " ORDER BY column_index", ["memory" if name == "service_events" else "w", name]).fetchall()]
         keep = ", ".join(_ident(c) for c in cols if c not in exclude.get(name, set()))
         out[name] = con.execute(
             "SELECT count(*) || ':' || coalesce(md5(string_agg(h, '' ORDER BY h)), '-')"
-            f" FROM (SELECT md5(to_json(r)::VARCHAR) AS h FROM (SELECT {keep} FROM w.{_ident(name)}) r)"
+            f" FROM (SELECT md5(to_json(r)::VARCHAR) AS h FROM (SELECT {keep} FROM {source}) r)"
         ).fetchone()[0]
     return out
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -26,7 +25,7 @@ import pytest
 
 from core.schema import FACT_TABLES
 from ingest.loader import LoadResult, load
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, copy_warehouse
 from tests.reliability import attached, checksums, rows
 
 CORPUS = FIXTURES / "bad_inputs"
@@ -97,7 +96,7 @@ def check_rejects(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
 @pytest.mark.parametrize("entry", [case(e) for e in ENTRIES])
 def test_bad_input(entry: dict[str, str], seeded: Path, tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(seeded, db)
+    copy_warehouse(seeded, db)
     with attached(db) as con:
         before, count_before = facts(con)
 
@@ -151,7 +150,7 @@ def test_excel_fixtures_are_what_their_generator_writes() -> None:
 
 def test_refusal_reason_is_in_loads(seeded: Path, tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(seeded, db)
+    copy_warehouse(seeded, db)
     [result] = load([CORPUS / "kind_unrelated_table.csv"], db=db)
     assert result.status == "refused"
     [(message,)] = rows(db, "SELECT message FROM loads WHERE load_id = ?", [result.load_id])

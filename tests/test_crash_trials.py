@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import time
@@ -25,7 +24,7 @@ import pytest
 
 from bench.ingest import generate_events_csv
 from ingest.loader import load
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, copy_warehouse
 from tests.reliability import DERIVED_AFTER_LOAD, LOAD_TIMES, cli_popen, table_checksums
 
 ROWS = 150_000
@@ -91,7 +90,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
     big = folder / "events.csv"
     generate_events_csv(big, ROWS)
     after_db = folder / "after.duckdb"
-    shutil.copyfile(before_db, after_db)
+    copy_warehouse(before_db, after_db)
     startup, writer = timed_reference_load(after_db, big)
     return Reference(before_db, big, table_checksums(before_db, skip=DERIVED_AFTER_LOAD),
                      table_checksums(after_db, exclude=LOAD_TIMES, skip=DERIVED_AFTER_LOAD), startup, writer)
@@ -129,7 +128,7 @@ def test_sigkill_at_any_point_leaves_before_or_after(reference: Reference, tmp_p
     inside = 0
     for i, point in enumerate(points):
         db = tmp_path / f"trial{i}.duckdb"
-        shutil.copyfile(reference.before_db, db)
+        copy_warehouse(reference.before_db, db)
         inside += kill_at(db, reference.big_csv, point)
         # the warehouse opens, and it is one state or the other, every table of it
         label = f"{point.anchor}+{point.delay:.2f}s"
@@ -150,7 +149,7 @@ def test_sigkill_at_any_point_leaves_before_or_after(reference: Reference, tmp_p
 
 def test_next_writer_cleans_up_after_a_killed_one(reference: Reference, tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(reference.before_db, db)
+    copy_warehouse(reference.before_db, db)
     assert kill_at(db, reference.big_csv, KillPoint("writer", reference.writer / 3))
     assert table_checksums(db, skip=DERIVED_AFTER_LOAD) == reference.before
     assert working_copy(db)  # the dead writer's leftovers

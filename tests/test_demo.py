@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core import event_files
 from core.paths import DATA_DIR
 from publish import demo, demo_survey
 from publish.demo import build_demo, generate
@@ -28,7 +29,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
 
 @pytest.fixture(scope="module")
 def con(built: tuple[Path, list]):
-    connection = duckdb.connect(str(built[0]), read_only=True)
+    connection = event_files.read_only(built[0])
     yield connection
     connection.close()
 

@@ -10,8 +10,10 @@ import duckdb
 import pytest
 
 import ingest.loader
-from ingest import events_dataset, ibis_rollup
+from core.event_files import dataset_dir, live_files, read_only
+from ingest import events_dataset
 from ingest.loader import load
+from ingest.warehouse import writer
 from tests.conftest import query, write
 
 HEADER = "service_id,channel,received_at,completed_at,wait_minutes,outcome\n"
@@ -30,11 +32,18 @@ CORRECTION = HEADER + (
 
 
 def partitions(db: Path) -> set[tuple[str, str]]:
-    return {(a, m) for a, m, _, _ in events_dataset._files(events_dataset.dataset_dir(db))}
+    """(agency, month) of every Parquet file on disk."""
+    return {(f.parent.parent.name.split("=")[1], f.parent.name.split("=")[1])
+            for f in dataset_dir(db).glob("agency_id=*/month=*/*.parquet")}
+
+
+def on_disk(db: Path) -> set[Path]:
+    return set(dataset_dir(db).glob("agency_id=*/month=*/*.parquet"))
 
 
 def live_rows(db: Path, files: list[Path] | None = None) -> list[tuple]:
-    files = events_dataset.live_files(db) if files is None else files
+    """The events of the files, read with plain DuckDB: what another tool reading them would see."""
+    files = live_files(db) if files is None else files
     con = duckdb.connect()
     names = ", ".join(f"'{f}'" for f in files)
     return con.execute(
@@ -55,55 +64,92 @@ def test_each_load_writes_hive_partitions_that_hold_the_warehouse_events(tmp_pat
     assert want == {("dos-ca", "2024-01"), ("dos-ca", "2024-02"), ("ssa-oo", "2024-01"),
                     ("ssa-oo", "2024-03")}
     assert partitions(db) == want
-    files = events_dataset.live_files(db)
-    assert [f.relative_to(events_dataset.dataset_dir(db)).parts[:2] for f in files] == [
+    files = live_files(db)
+    assert [f.relative_to(dataset_dir(db)).parts[:2] for f in files] == [
         ("agency_id=dos-ca", "month=2024-01"), ("agency_id=dos-ca", "month=2024-02"),
         ("agency_id=ssa-oo", "month=2024-01"), ("agency_id=ssa-oo", "month=2024-03")]
     assert all(f.name.startswith("load-000001_") for f in files)
     assert live_rows(db) == warehouse_rows(db) and len(warehouse_rows(db)) == 5
     # Hive style: DuckDB reads the partition keys back from the paths.
     con = duckdb.connect()
-    got = con.execute(f"SELECT DISTINCT agency_id, month FROM read_parquet('{events_dataset.dataset_dir(db)}"
+    got = con.execute(f"SELECT DISTINCT agency_id, month FROM read_parquet('{dataset_dir(db)}"
                       "/*/*/*.parquet', hive_partitioning = true)").fetchall()
     assert set(got) == want
+    # The manifest: per file and service, its rows and latest time.
+    assert query(db, "SELECT agency_id, month, service_id, rows, last_seen::VARCHAR FROM event_files"
+                     " ORDER BY ALL") == [
+        ("dos-ca", "2024-01", "dos-ca", 2, "2024-01-02 09:05:00"),
+        ("dos-ca", "2024-02", "dos-ca", 1, "2024-03-01 10:00:00"),
+        ("ssa-oo", "2024-01", "ssa-oo", 1, "2024-01-03 08:00:00"),
+        ("ssa-oo", "2024-03", "ssa-oo", 1, "2024-03-15 12:30:00")]
+    # The events are not a table of the DuckDB file.
+    con = duckdb.connect(str(db), read_only=True)
+    tables = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'service_events'"
+    assert con.execute(tables).fetchone() == (0,)
+    con.close()
 
 
 def test_the_same_file_again_adds_nothing(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     f = write(tmp_path / "a.csv", FIRST)
     load([f], db=db)
-    before = sorted(p for p in events_dataset.dataset_dir(db).rglob("*") if p.is_file())
+    before = sorted(p for p in dataset_dir(db).rglob("*") if p.is_file())
     assert load([f], db=db)[0].status == "duplicate"
-    assert sorted(p for p in events_dataset.dataset_dir(db).rglob("*") if p.is_file()) == before
+    assert sorted(p for p in dataset_dir(db).rglob("*") if p.is_file()) == before
     assert live_rows(db) == warehouse_rows(db)
 
 
-def test_a_replacing_load_replaces_the_affected_partitions_only(tmp_path: Path) -> None:
+def test_a_replacing_load_replaces_the_affected_partitions_only(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "w.duckdb"
     load([write(tmp_path / "a.csv", FIRST)], db=db)
+    first_files = {f.parent.parent.name + "/" + f.parent.name: f for f in live_files(db)}
     r = load([write(tmp_path / "b.csv", CORRECTION)], db=db)[0]
     assert (r.status, r.rows_replaced) == ("loaded", 2)
-    live = {f.parent.parent.name + "/" + f.parent.name: f.name.split("_")[0]
-            for f in events_dataset.live_files(db)}
-    assert live == {"agency_id=dos-ca/month=2024-01": "load-000002",
-                    "agency_id=dos-ca/month=2024-02": "load-000001",
-                    "agency_id=dos-ca/month=2024-04": "load-000002",
-                    "agency_id=ssa-oo/month=2024-01": "load-000001",
-                    "agency_id=ssa-oo/month=2024-03": "load-000001"}
+    live = {f.parent.parent.name + "/" + f.parent.name: f for f in live_files(db)}
+    assert {k: f.name.split("_")[0] for k, f in live.items()} == {
+        "agency_id=dos-ca/month=2024-01": "load-000002",
+        "agency_id=dos-ca/month=2024-02": "load-000001",
+        "agency_id=dos-ca/month=2024-04": "load-000002",
+        "agency_id=ssa-oo/month=2024-01": "load-000001",
+        "agency_id=ssa-oo/month=2024-03": "load-000001"}
+    # Untouched partitions keep their very files; nothing is overwritten.
+    assert all(live[k] == first_files[k] for k in live if live[k].name.startswith("load-000001"))
     assert live_rows(db) == warehouse_rows(db)
     assert [row[4] for row in live_rows(db) if row[1] == "dos-ca" and row[2] == "phone"] == [9.0, 3.0]
-    # The superseded January file is deleted by the next write (it was still live until the swap).
-    old = events_dataset.dataset_dir(db) / "agency_id=dos-ca" / "month=2024-01" / "load-000001_0.parquet"
-    assert old.exists()
+    # The superseded January file stays for readers still on the older warehouse ...
+    old = first_files["agency_id=dos-ca/month=2024-01"]
+    retired = [(old.relative_to(dataset_dir(db)).as_posix(),)]
+    assert query(db, "SELECT path FROM event_files_retired") == retired
     load([write(tmp_path / "c.csv", HEADER + "ssa-oo,phone,2024-05-01 08:00,,1,completed\n")], db=db)
+    assert old.exists()
+    # ... and is deleted by the first write after its grace period.
+    monkeypatch.setattr(events_dataset, "GRACE", events_dataset.GRACE * 0)
+    load([write(tmp_path / "d.csv", HEADER + "ssa-oo,phone,2024-05-02 08:00,,1,completed\n")], db=db)
     assert not old.exists()
+    assert query(db, "SELECT path FROM event_files_retired WHERE path LIKE '%month=2024-01%'") == []
     assert live_rows(db) == warehouse_rows(db)
+    assert on_disk(db) == set(live_files(db)) | {dataset_dir(db) / p for (p,) in
+                                                 query(db, "SELECT path FROM event_files_retired")}
+
+
+def test_a_reader_on_an_older_warehouse_keeps_its_files_through_later_loads(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    load([write(tmp_path / "a.csv", FIRST)], db=db)
+    old = read_only(db)
+    before = old.execute("SELECT count(*), sum(wait_minutes) FROM service_events").fetchone()
+    load([write(tmp_path / "b.csv", CORRECTION)], db=db)
+    load([write(tmp_path / "c.csv", HEADER + "ssa-oo,phone,2024-05-01 08:00,,1,completed\n")], db=db)
+    again = old.execute("SELECT count(*), sum(wait_minutes) FROM service_events").fetchone()
+    assert again == before == (5, 8.0)
+    assert query(db, "SELECT count(*), sum(wait_minutes) FROM service_events") == [(6, 17.0)]
+    old.close()
 
 
 def test_a_crashed_load_leaves_no_visible_orphans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "w.duckdb"
     load([write(tmp_path / "a.csv", FIRST)], db=db)
-    before = live_rows(db)
+    before, files_before = live_rows(db), on_disk(db)
 
     def crash(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # the process dies after the Parquet files are written, before the swap
@@ -112,42 +158,105 @@ def test_a_crashed_load_leaves_no_visible_orphans(tmp_path: Path, monkeypatch: p
     with pytest.raises(KeyboardInterrupt):
         load([write(tmp_path / "b.csv", CORRECTION)], db=db)
     monkeypatch.undo()
-    orphans = sorted(events_dataset.dataset_dir(db).rglob("load-000002_*.parquet"))
-    assert len(orphans) == 2  # on disk, but its load never reached the published warehouse ...
+    orphans = on_disk(db) - files_before
+    assert len(orphans) == 2  # on disk, but the manifest that lists them was never published ...
     assert query(db, "SELECT max(load_id) FROM loads") == [(1,)]
     assert live_rows(db) == before == warehouse_rows(db)  # ... so no reader sees them
-    # The next write (reusing load id 2) cleans them first and writes its own.
+    # The next write deletes them first and writes its own.
     load([write(tmp_path / "c.csv", HEADER + "ssa-oo,phone,2024-05-01 08:00,,1,completed\n")], db=db)
-    assert sorted(p.relative_to(tmp_path) for p in events_dataset.dataset_dir(db).rglob("load-000002_*")) == [
-        Path("w.duckdb.events/agency_id=ssa-oo/month=2024-05/load-000002_0.parquet")]
+    assert not any(f.exists() for f in orphans)
+    assert on_disk(db) - files_before == {f for f in live_files(db) if "month=2024-05" in str(f)}
     assert live_rows(db) == warehouse_rows(db)
 
 
 def test_a_refused_load_writes_no_live_files(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     load([write(tmp_path / "a.csv", FIRST)], db=db)
+    files = on_disk(db)
     bad = HEADER + "dos-ca,phone,not a date,,1,completed\n"
     assert load([write(tmp_path / "b.csv", bad)], db=db)[0].status == "refused"
-    assert live_rows(db) == warehouse_rows(db)
+    assert live_rows(db) == warehouse_rows(db) and on_disk(db) == files
 
 
-def test_partition_pruning_reads_only_the_named_partitions(tmp_path: Path) -> None:
+def test_a_load_reads_only_the_partitions_it_can_change(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The working table of a load: the touched service's agency, the fiscal years of its touched
+    days and of its open events' days; nothing of other agencies or other years."""
     db = tmp_path / "w.duckdb"
-    load([write(tmp_path / "a.csv", FIRST), write(tmp_path / "b.csv", CORRECTION)], db=db)
-    pruned = events_dataset.live_files(db, agencies=["dos-ca"], months=["2024-01", "2024-04"])
-    assert [f.parent.name for f in pruned] == ["month=2024-01", "month=2024-04"]
-    where = "s.agency_id = 'dos-ca' AND strftime(e.received_at, '%Y-%m') IN ('2024-01', '2024-04')"
-    assert live_rows(db, pruned) == warehouse_rows(db, where)
-    # A rollup of the pruned files gives the warehouse's daily rows for those days (same service: same as-of).
-    eng = ibis_rollup.engine("duckdb")
-    day, _ = ibis_rollup.compute(eng, eng.read([str(f) for f in pruned]), ibis_rollup.versions_table())
-    got = sorted((str(r["day"]), r["channel"], r["events"], r["wait_median"]) for r in day.to_pylist())
-    want = query(db, "SELECT day::VARCHAR, channel, events, wait_median FROM service_daily"
-                     " WHERE service_id = 'dos-ca' AND month(day) IN (1, 4) ORDER BY ALL")
-    assert got == sorted(want) == [("2024-01-02", "phone", 1, 9.0), ("2024-04-01", "phone", 1, 3.0)]
-    # DuckDB prunes the same way from the hive paths: the plan scans only the files of the filter.
-    con = duckdb.connect()
-    plan = con.execute(
-        f"EXPLAIN ANALYZE SELECT count(*) FROM read_parquet('{events_dataset.dataset_dir(db)}/*/*/*.parquet',"
-        " hive_partitioning = true) WHERE agency_id = 'ssa-oo' AND month = '2024-03'").fetchall()[0][1]
-    assert "Total Files Read: 1" in plan
+    history = HEADER + (
+        "dos-ca,phone,2022-11-01 09:00,,1,completed\n"      # FY2023
+        "dos-ca,mail,2023-02-01 09:00,,,pending\n"          # FY2023, open
+        "dos-ca,phone,2023-11-01 09:00,,2,completed\n"      # FY2024
+        "dos-ca,phone,2024-10-01 09:00,,3,completed\n"      # FY2025
+        "dos-ca,phone,2024-09-30 09:00,,4,completed\n"      # FY2024
+        "ssa-oo,phone,2024-01-03 08:00,,4,completed\n"      # another agency
+    )
+    load([write(tmp_path / "a.csv", history)], db=db)
+    seen: list[list[tuple]] = []
+    stage = events_dataset.stage
+
+    def spy(con: duckdb.DuckDBPyConnection, touched: str) -> None:
+        stage(con, touched)
+        days = "SELECT received_at::DATE::VARCHAR FROM service_events ORDER BY 1"
+        seen.append(con.execute(days).fetchall())
+        # Of those, only the partition the load writes to is copied into the working table: none yet.
+        seen.append(con.execute(f"SELECT count(*) FROM {events_dataset.WORKING}").fetchall())
+
+    monkeypatch.setattr(events_dataset, "stage", spy)
+    load([write(tmp_path / "b.csv", HEADER + "dos-ca,phone,2024-08-01 09:00,,5,completed\n")], db=db)
+    # FY2024 (the new day) and FY2023 (an open event's day): not FY2025, not ssa-oo.
+    assert seen == [[("2022-11-01",), ("2023-02-01",), ("2023-11-01",), ("2024-09-30",)], [(0,)]]
+    assert query(db, "SELECT count(*) FROM service_events") == [(7,)]
+
+
+def test_a_warehouse_with_events_in_its_duckdb_file_is_moved_to_the_dataset(tmp_path: Path) -> None:
+    """A warehouse from before the events left the DuckDB file: the next write moves them, same rows."""
+    db = tmp_path / "w.duckdb"
+    load([write(tmp_path / "a.csv", FIRST)], db=db)
+    want = warehouse_rows(db)
+    with writer(db) as con:  # put the events back as a table of the file, as older versions kept them
+        con.execute("CREATE TABLE main.service_events AS SELECT * FROM temp.service_events")
+        con.execute("DELETE FROM event_files")
+    for f in on_disk(db):
+        f.unlink()
+    with writer(db):
+        pass
+    assert warehouse_rows(db) == want and len(want) == 5
+    assert live_rows(db) == want
+    assert query(db, "SELECT DISTINCT load_id FROM event_files") == [(1,)]
+
+
+def test_loads_of_more_than_a_row_group_keep_every_row(tmp_path: Path) -> None:
+    """DuckDB 2.0.0 loses the rows of a table created and filled with over ~120,000 rows in one
+    transaction (a self-join returns nothing). The loader's working table is created before any
+    load's transaction; a 130,000-row load, first and then into a warehouse, keeps every row."""
+    from bench.ingest import generate_events_csv
+
+    db = tmp_path / "w.duckdb"
+    big = tmp_path / "big.csv"
+    generate_events_csv(big, 130_000)
+    assert load([big], db=db)[0].rows_loaded == 130_000
+    assert query(db, "SELECT count(*) FROM service_events") == [(130_000,)]
+    assert query(db, "SELECT sum(events) FROM service_daily") == [(130_000,)]
+    assert query(db, "SELECT sum(rows) FROM event_files") == [(130_000,)]
+    # The same rows again under new ids: they replace every day, so the count stays.
+    again = tmp_path / "again.csv"
+    again.write_text(big.read_text().replace(",E", ",F"))
+    r = load([again], db=db)[0]
+    assert (r.rows_loaded, r.rows_replaced) == (130_000, 130_000)
+    assert query(db, "SELECT count(*), min(load_id) FROM service_events") == [(130_000, 2)]
+    assert query(db, "SELECT sum(events) FROM service_daily") == [(130_000,)]
+
+
+def test_a_warehouse_file_copied_without_its_events_says_so(tmp_path: Path) -> None:
+    import shutil
+
+    from core.event_files import EventFilesMissing
+    from metrics.db import Reader
+
+    db = tmp_path / "w.duckdb"
+    load([write(tmp_path / "a.csv", FIRST)], db=db)
+    (tmp_path / "elsewhere").mkdir()
+    alone = shutil.copyfile(db, tmp_path / "elsewhere" / "w.duckdb")
+    with pytest.raises(EventFilesMissing, match=r"4 of the 4 event files .* with its .events"):
+        Reader(alone).cursor()

@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import select
-import shutil
 import socket
 import threading
 import time
@@ -28,7 +27,7 @@ from metrics.db import partial_years, reader
 from metrics.registry import TABLES, download_catalogue, table
 from publish.archive import public_tables
 from servicestat.cli import main
-from tests.conftest import query
+from tests.conftest import copy_warehouse, query
 from tests.reliability import serving
 from tests.web_support import demo_db, make_app, make_users, signed_in_client
 
@@ -54,7 +53,7 @@ class Site:
 def site(tmp_path_factory, demo_db) -> Site:
     folder = tmp_path_factory.mktemp("hardening")
     db = folder / "warehouse.duckdb"
-    shutil.copy(demo_db, db)
+    copy_warehouse(demo_db, db)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SERVICESTAT_MAX_UPLOAD_BYTES", str(LIMIT))
         app = make_app(db, folder)
@@ -296,7 +295,7 @@ def test_malformed_csv_answer_names_the_upload_not_the_temp_folder(site: Site, t
     path = tmp_path / "march.csv"
     path.write_bytes(content)
     cli_db = tmp_path / "cli.duckdb"
-    shutil.copy(site.db, cli_db)
+    copy_warehouse(site.db, cli_db)
     assert main(["ingest", str(path), "--db", str(cli_db), "--no-progress"]) == 1
     printed = " ".join(capsys.readouterr().err.split())
     assert "march.csv: the file cannot be read as CSV" in printed
@@ -516,7 +515,7 @@ def test_api_answers_say_how_to_cache_them(site: Site):
 @pytest.fixture(scope="module")
 def gunicorn_port(site: Site, tmp_path_factory) -> Iterator[int]:
     db = tmp_path_factory.mktemp("gunicorn") / "warehouse.duckdb"
-    shutil.copy(site.db, db)
+    copy_warehouse(site.db, db)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SERVICESTAT_MAX_UPLOAD_BYTES", str(LIMIT))
         with serving(db, log=db.with_suffix(".log"), workers=1) as server:

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core import event_files
 from ingest import ibis_rollup
 from ingest.events_dataset import dataset_dir
 from ingest.loader import load
@@ -119,13 +120,12 @@ def test_warehouse_tables_come_from_the_ibis_definition(tmp_path: Path) -> None:
     the warehouse's own events with the versions of data/standards.yaml."""
     db = tmp_path / "w.duckdb"
     assert load([FIXTURES / "metrics_events.csv"], db=db)[0].status == "loaded"
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{db}' AS w (READ_ONLY)")
-    ev = con.sql("SELECT * FROM w.service_events").df()
+    con = event_files.read_only(db)
+    ev = con.sql("SELECT * FROM service_events").df()
     versions = ibis_rollup.versions_table()
     want_day, want_std = hand_sql(ev, versions)
-    got_day = con.sql("SELECT * FROM w.service_daily").df()
-    got_std = con.sql("SELECT * FROM w.service_daily_standard").df()
+    got_day = con.sql("SELECT * FROM service_daily").df()
+    got_std = con.sql("SELECT * FROM service_daily_standard").df()
     assert len(got_day) == 15 and len(got_std) > 0
     same_rows(got_day, want_day)
     same_rows(got_std, want_std)

@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import events_dataset, kind_base
+from core import event_files
+from ingest import kind_base
 from ingest.loader import load
 from tests.conftest import FIXTURES, write
 
@@ -51,14 +52,14 @@ SNAPSHOT = ("service_events", "metric_observations", "survey_results", "rejects"
 
 def snapshot(db: Path) -> dict[str, list[tuple]]:
     """Everything a load writes, in a fixed order (times of day excepted)."""
-    con = duckdb.connect(str(db), read_only=True)
+    con = event_files.read_only(db)
     try:
         out = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in SNAPSHOT}
         out["loads"] = con.execute("SELECT * EXCLUDE (started_at, finished_at) FROM loads"
                                    " ORDER BY load_id").fetchall()
     finally:
         con.close()
-    files = events_dataset.live_files(db)
+    files = event_files.live_files(db)
     out["dataset"] = duckdb.sql(
         f"SELECT * EXCLUDE (filename) FROM read_parquet({[str(f) for f in files]}, hive_partitioning=true,"
         " filename=true) ORDER BY ALL").fetchall() if files else []

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from core import event_files
 from metrics.benchmark_view import federal_index_by_year
 from metrics.channels import agency_channels, government_channels, service_channels
 from metrics.overview import quarter_headlines, significant_movers
@@ -25,7 +25,7 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def sql(db: Path, text: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = event_files.read_only(db)
     try:
         return con.execute(text).fetchall()
     finally:

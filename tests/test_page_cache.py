@@ -22,6 +22,7 @@ from core.paths import data_file
 from dashboard import page_cache
 from dashboard.page_cache import CACHE, NEVER, POLICY, SCOPE, USER, Kept, PageCache
 from metrics.access import PUBLIC, agency_manager, viewing
+from tests.conftest import copy_warehouse
 from tests.web_support import demo_db, make_app, make_users, signed_in_client
 
 __all__ = ["demo_db"]
@@ -187,7 +188,7 @@ def test_publishing_into_the_warehouse_is_a_miss(tmp_path, demo_db: Path) -> Non
     from publish.workflow import move
 
     db = tmp_path / "copy.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_warehouse(demo_db, db)
     folder = tmp_path / "users"
     folder.mkdir()
     public = make_app(db, folder).server.test_client()

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from html import unescape
 
 import pytest
 
-from tests.conftest import query
+from tests.conftest import copy_warehouse, query
 from tests.test_quality_metrics import EVENTS_DOS
 from tests.web_support import csrf_from, demo_db, make_app, make_users, signed_in_client
 
@@ -26,7 +25,7 @@ GOOD = ("event_id,service_id,channel,received_at,completed_at,wait_minutes,outco
 def site(tmp_path_factory, demo_db):
     folder = tmp_path_factory.mktemp("quality-web")
     db = folder / "warehouse.duckdb"
-    shutil.copy(demo_db, db)
+    copy_warehouse(demo_db, db)
     make_users(folder / "users.yaml")
     return make_app(db, folder), db
 

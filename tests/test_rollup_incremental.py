@@ -94,3 +94,28 @@ def test_rows_of_untouched_days_and_periods_are_not_rewritten(history: Path, tmp
     # The days the file carries were rebuilt: dos-ca's calls of 2023-11-06 are now the file's two.
     assert query(history, "SELECT events, abandoned FROM service_daily WHERE service_id = 'dos-ca'"
                           " AND channel = 'phone' AND day = DATE '2023-11-06'") == [(2, 1)]
+
+
+def test_open_events_age_to_a_latest_time_held_outside_the_loads_working_table(tmp_path: Path) -> None:
+    """dos-ca's latest time is a letter received in December 2021 (fiscal year 2022) and completed
+    on 1 March 2024. A load into fiscal year 2023 works on that year's partitions only, yet the open
+    letter of 1 November 2022 must still age to 1 March 2024, as a full rebuild counts it."""
+    db = tmp_path / "w.duckdb"
+    (tmp_path / "a.csv").write_text(
+        "event_id,service_id,channel,received_at,completed_at,wait_minutes,outcome\n"
+        "A1,dos-ca,mail,2021-12-01 09:00:00,2024-03-01 09:00:00,,completed\n"
+        "A2,dos-ca,mail,2022-11-01 09:00:00,,,pending\n")
+    (tmp_path / "b.csv").write_text(
+        "event_id,service_id,channel,received_at,completed_at,wait_minutes,outcome\n"
+        "B1,dos-ca,mail,2022-11-02 09:00:00,2022-11-03 09:00:00,,completed\n")
+    assert load([tmp_path / "a.csv"], db=db)[0].status == "loaded"
+    assert load([tmp_path / "b.csv"], db=db)[0].status == "loaded"
+    incremental = _rollups(db)
+    assert refresh(db) == []
+    assert _rollups(db) == incremental
+    # Open since 1 Nov 2022 at 1 Mar 2024: 486 days, over every processing standard of dos-ca mail,
+    # so it is counted (late) in November 2022: the completed letter of 2 Nov (1 day) and it.
+    counted = query(db, "SELECT DISTINCT n FROM service_period_standard WHERE service_id = 'dos-ca'"
+                        " AND grain = 'month' AND period_start = DATE '2022-11-01'"
+                        " AND measure = 'processing_minutes'")
+    assert counted == [(2,)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ import pytest
 from dashboard import sessions
 from dashboard.accounts import add_user, session_store
 from servicestat.cli import main
+from tests.conftest import copy_warehouse
 from tests.reliability import serving
 from tests.web_support import (
     PASSWORDS,
@@ -250,7 +250,7 @@ class Browser:
 def gunicorn_port(tmp_path_factory, demo_db: Path) -> Iterator[int]:
     folder = tmp_path_factory.mktemp("sessions-gunicorn")
     db = folder / "warehouse.duckdb"
-    shutil.copy(demo_db, db)
+    copy_warehouse(demo_db, db)
     users = make_users(folder / "users.yaml")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SERVICESTAT_USERS", str(users))

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
+from core.event_files import live_files
 from core.schema import SCHEMA_VERSION, TABLES
 from ingest.loader import load
 from ingest.snapshot import MANIFEST, SnapshotError, restore, snapshot
-from tests.conftest import FIXTURES
-from tests.reliability import table_checksums
+from tests.conftest import FIXTURES, copy_warehouse
+from tests.reliability import rows, table_checksums
 
 FILES = [FIXTURES / "ingest" / n for n in ("events_good.csv", "events_mixed.csv", "observations.csv",
                                            "survey.csv")]
@@ -42,7 +42,11 @@ def test_restore_gives_an_identical_warehouse(source: Path, snap: Path, tmp_path
     restore(snap, target)
     want = table_checksums(source)
     assert table_checksums(target) == want
-    assert {t.name for t in TABLES} <= set(want)
+    # The events' manifest is storage: the restore lists the files it writes (checked below).
+    assert {t.name for t in TABLES} - {"event_files", "event_files_retired"} <= set(want)
+    events = rows(source, "SELECT count(*) FROM service_events")
+    assert rows(target, "SELECT sum(rows) FROM event_files") == events
+    assert all(f.is_file() for f in live_files(target))
     assert all(not v.startswith("0:") for t, v in want.items() if t in ("service_events", "rejects", "loads"))
 
 
@@ -62,8 +66,13 @@ def test_manifest_describes_every_table(source: Path, snap: Path) -> None:
 def test_restore_replaces_whatever_the_target_held(source: Path, snap: Path, tmp_path: Path) -> None:
     target = tmp_path / "warehouse.duckdb"
     load([FIXTURES / "ingest" / "survey.csv"], db=target)
+    load([FIXTURES / "ingest" / "events_good.csv"], db=target)
+    old_files = live_files(target)
     restore(snap, target)
     assert table_checksums(target) == table_checksums(source)
+    # The replaced warehouse's event files stay for its readers, retired, until their grace is over.
+    assert old_files and all(f.is_file() for f in old_files) and not set(old_files) & set(live_files(target))
+    assert len(rows(target, "SELECT * FROM event_files_retired")) == len(old_files)
 
 
 @pytest.mark.parametrize("damage", ["tampered", "missing", "no manifest"])
@@ -117,7 +126,7 @@ def test_a_snapshot_of_another_schema_version_is_refused(snap: Path, tmp_path: P
 
 def test_snapshot_again_into_the_same_folder(source: Path, snap: Path, tmp_path: Path) -> None:
     """Writing a new snapshot over an old one leaves a snapshot of the new state."""
-    shutil.copyfile(source, tmp_path / "copy.duckdb")
+    copy_warehouse(source, tmp_path / "copy.duckdb")
     more = tmp_path / "more.csv"
     more.write_text("service_id,channel,received_at,event_id\nssa-oo,online,2024-05-01 09:00,M-1\n")
     assert load([more], db=tmp_path / "copy.duckdb")[0].status == "loaded"

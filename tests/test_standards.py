@@ -17,7 +17,7 @@ from ingest.loader import load
 from ingest.rollup import refresh
 from metrics.exports import available
 from metrics.standards import standards_status, status_for, status_rule_text
-from tests.conftest import FIXTURES, REPO, query, reference
+from tests.conftest import FIXTURES, REPO, copy_warehouse, query, reference
 from tests.metrics_warehouse import DECL, EVENTS, OBSERVATIONS, build
 
 
@@ -158,7 +158,7 @@ def test_standards_edited_after_the_rollup_are_recounted(tmp_path: Path, wh: Pat
                                                         "threshold: {value: 1, unit: minutes}"))
     stale = rows(wh, "quarter", "t-calls-2-minutes", data_dir=edited)["FY2024 Q1"]
     fresh_db = tmp_path / "fresh.duckdb"
-    shutil.copy(wh, fresh_db)
+    copy_warehouse(wh, fresh_db)
     refresh(fresh_db, data_dir=edited)
     fresh = rows(fresh_db, "quarter", "t-calls-2-minutes", data_dir=edited)["FY2024 Q1"]
     # Within 1 minute and not abandoned: 1.0 in October; 0.5, 1.0, 0.2, 0.8 in November; 16 x 1.0 in December.

@@ -4,14 +4,13 @@ when refused, a size limit."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
 
 from dashboard.auth import add_token
 from servicestat.cli import main
-from tests.conftest import query, write
+from tests.conftest import copy_warehouse, query, write
 from tests.web_support import demo_db, make_app
 
 __all__ = ["demo_db"]
@@ -38,7 +37,7 @@ X-2,va-vba,phone,2026-04-03 09:00:00,1
 def setup(tmp_path_factory, demo_db):
     folder = tmp_path_factory.mktemp("submissions")
     db = folder / "warehouse.duckdb"
-    shutil.copy(demo_db, db)
+    copy_warehouse(demo_db, db)
     app = make_app(db, folder)
     tokens = {"dos": add_token(folder / "tokens.yaml", "dos-ca"),
               "va": add_token(folder / "tokens.yaml", "va-vba")}
@@ -75,7 +74,7 @@ def test_good_file_lands(setup):
 def test_bad_file_gets_the_same_messages_as_the_cli(setup, tmp_path, capsys):
     app, db, tokens, _ = setup
     cli_db = tmp_path / "cli.duckdb"
-    shutil.copy(db, cli_db)
+    copy_warehouse(db, cli_db)
     path = write(tmp_path / "bad.csv", BAD)
     assert main(["ingest", str(path), "--db", str(cli_db), "--no-progress"]) == 1
     # The CLI's console wraps long lines: compare with whitespace runs made single spaces.

@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
-
 from bench.ingest import generate_events_csv
+from core import event_files
 from ingest.loader import load
 from metrics.db import reader
 from tests.conftest import FIXTURES, query
@@ -48,9 +47,8 @@ def test_reader_is_not_blocked_while_a_writer_holds_the_lock(db: Path, tmp_path:
         deadline = time.time() + 120
         while proc.poll() is None and time.time() < deadline:
             # a brand-new read-only connection each time, as a separate process would open one
-            con = duckdb.connect(":memory:")
-            con.execute(f"ATTACH '{db}' AS w (READ_ONLY)")
-            seen.append(con.execute("SELECT count(*) FROM w.service_events").fetchone()[0])
+            con = event_files.read_only(db)
+            seen.append(con.execute("SELECT count(*) FROM service_events").fetchone()[0])
             con.close()
             time.sleep(0.05)
         assert proc.wait(timeout=120) == 0, proc.stderr.read().decode()

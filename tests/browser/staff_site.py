@@ -7,11 +7,11 @@ session fixtures for that module only (module scope), so the shared demo warehou
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import copy_warehouse
 from tests.web_support import PASSWORDS, make_app, make_users, served
 
 
@@ -19,7 +19,7 @@ from tests.web_support import PASSWORDS, make_app, make_users, served
 def db_path(db_path, tmp_path_factory) -> str:  # noqa: F811 - the session's demo warehouse, copied
     folder = tmp_path_factory.mktemp("staff-site")
     copy = folder / "warehouse.duckdb"
-    shutil.copy(db_path, copy)
+    copy_warehouse(db_path, copy)
     return str(copy)
 
 

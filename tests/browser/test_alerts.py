@@ -7,13 +7,13 @@ standard breaches. axe-core finds nothing, and the page reads at 320 px without 
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from tests.browser.conftest import format_violations, run_axe, wait_for_dash
 from tests.browser.page_checks import no_horizontal_scroll
+from tests.conftest import copy_warehouse
 from tests.test_alerts_mail import Inbox, _free_port
 from tests.web_support import served
 
@@ -40,7 +40,7 @@ def site(tmp_path_factory, db_path) -> Iterator[dict]:
 
     folder = tmp_path_factory.mktemp("alerts-site")
     db = folder / "demo.duckdb"
-    shutil.copyfile(db_path, db)
+    copy_warehouse(db_path, db)
     for name, role, agency in (("opm-manager", "agency", "opm-rs"), ("omb-chief", "omb", None)):
         add_user(folder / "users.yaml", name, role, agency, password=PASSWORD)
     token = add_token(folder / "tokens.yaml", "opm-rs")

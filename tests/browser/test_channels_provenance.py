@@ -15,13 +15,12 @@ submission of dos-ca. Then:
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
 from tests.browser.page_checks import table_cells
 from tests.browser.staff_site import dash_app, live_server, sign_in
+from tests.conftest import copy_warehouse
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient")]
 __all__ = ["dash_app", "live_server"]
@@ -40,7 +39,7 @@ STANDARDS, SURVEY_BLOCK = "#service-channel-performance-standards", "#service-ch
 def db_path(db_path, tmp_path_factory) -> str:  # noqa: F811 - the session's demo warehouse, copied
     """A copy of the demo warehouse (tests/browser/staff_site.py's `dash_app` serves it)."""
     copy = tmp_path_factory.mktemp("channels-site") / "warehouse.duckdb"
-    shutil.copy(db_path, copy)
+    copy_warehouse(db_path, copy)
     return str(copy)
 
 

@@ -3,9 +3,9 @@ keyboard use, axe-core and screenshots."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
+from core import event_files
 from metrics.standards import status_rule_text
 from metrics.suppression import min_count, suppressed_label, suppression_rule_text
 from tests.browser.page_checks import (
@@ -99,7 +99,7 @@ def test_definitions_and_standards_from_the_declarations(page, methodology):
 
 def test_freshness_per_service_matches_the_warehouse(page, methodology, db_path):
     # The public sees the transactions of published service-quarters (fiscal quarter of receipt).
-    con = duckdb.connect(db_path, read_only=True)
+    con = event_files.read_only(db_path)  # service_events: the Parquet files it lists
     try:
         found = con.execute(
             "SELECT s.name, max(l.finished_at) FROM service_events e"
