@@ -483,7 +483,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "event_files",
-        "The manifest of `service_events`: the Parquet files that hold the events now (one set per "
+        "The manifest of `service_events`: the Parquet files that hold the events now (one or more per "
         "agency and month), one row per file and service. A file not listed is not part of the "
         "warehouse (core/event_files.py).",
         (
@@ -495,6 +495,9 @@ TABLES: tuple[Table, ...] = (
             C("rows", "BIGINT", "The service's events in the file.", "NOT NULL"),
             C("last_seen", "TIMESTAMP", "The service's latest received or completed time in the file: "
               "a load finds a service's latest timestamp without reading its other files.", "NOT NULL"),
+            C("first_received", "TIMESTAMP", "The service's earliest received time in the file: with "
+              "`last_seen`, the days the file can hold, so a load rewrites only files holding days it "
+              "replaces (filled from the file by the next write when missing)."),
         ),
         "PRIMARY KEY (path, service_id)",
     ),

@@ -6,17 +6,20 @@ Layout and reading are `core.event_files`. The one writer (ingest, under the war
   lists (a crashed or refused write left them) and retired files past their grace period, moves the
   events of a warehouse from before this layout out of its DuckDB table, and makes `service_events`
   a temp view of the manifest's files on the writer's connection.
-* `stage(con, touched)` before a service-events load: replaces that view by a working table that
-  holds only what the load can change or needs: every partition of the touched services' agencies
-  in the fiscal years of the days the load touches and of the days holding the services' open
-  events. The load deletes and inserts there, the rollups are refreshed from it, and the services'
-  latest timestamps outside it come from the manifest (`OUTSIDE_AS_OF`). A load never reads the
-  rest of the warehouse, whatever its size.
-* `write_partitions(con, load_id)` writes each partition the load touched as a new file, never
-  overwriting one, and replaces the partition's rows of the manifest in the working copy; the files
-  it supersedes go to `event_files_retired`. The working copy's swap publishes the new manifest
-  with the load (the commit point); until then the new files are invisible, and if the load fails
-  they are orphans that the next write deletes.
+* `stage(con, touched)` before a service-events load: replaces that view by what the load can
+  change or needs. Only the files that can hold rows the load replaces (a touched service with a
+  day in the file's span of days, `first_received` to `last_seen` in the manifest) are copied into
+  a working table, where the load deletes and inserts; the rest of the fiscal years the rollups
+  recompute (of the touched services' agencies, for the days the load touches and the days holding
+  the services' open events) is read where it lies. The services' latest timestamps outside those
+  years come from the manifest (`OUTSIDE_AS_OF`). A load never reads the rest of the warehouse, and
+  a week's file after the weeks before it copies and rewrites no earlier file.
+* `write_partitions(con, load_id)` writes the working table's rows of each partition the load
+  touched as a new file beside the partition's other files, never overwriting one, and takes the
+  files it copied out of the manifest in the working copy (to `event_files_retired`). A partition
+  of `MAX_FILES_PER_PARTITION` files or more is copied and written whole, so files stay few. The
+  working copy's swap publishes the new manifest with the load (the commit point); until then the
+  new files are invisible, and if the load fails they are orphans that the next write deletes.
 * A reader keeps the file list of the warehouse version it opened, so a retired file is deleted
   only `GRACE` after the load that retired it, by a later write.
 """
@@ -31,10 +34,12 @@ from pathlib import Path
 import duckdb
 
 from core.event_files import EVENT_COLUMNS, dataset_dir, events_select, manifest_paths
-from core.sqltext import ident
+from core.sqltext import ident, literal
 
 #: How long a retired file stays for readers still on an older warehouse version.
 GRACE = timedelta(minutes=10)
+#: A partition with this many files is rewritten as one file by the next load that writes to it.
+MAX_FILES_PER_PARTITION = 8
 #: A load's working table of events, created when the writer opens.
 WORKING = "temp._load_events"
 #: SQL (service_id, last_seen) of the staged services' events *outside* the working table.
@@ -84,6 +89,7 @@ def view_events(con: duckdb.DuckDBPyConnection) -> None:
     (after a load's working table, so the next file or step of the write sees every event)."""
     con.execute(f"DELETE FROM {WORKING}")
     con.execute("DROP TABLE IF EXISTS temp._events_outside_as_of")
+    con.execute("DROP TABLE IF EXISTS temp._stage_pulled")
     _view(con, events_select(dataset_dir(_working_path(con)), manifest_paths(con)))
 
 
@@ -94,8 +100,10 @@ def working_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def open_events(con: duckdb.DuckDBPyConnection, db: str | os.PathLike[str]) -> None:
-    """Ready a writer's connection: clean the dataset, move legacy events out, view the events."""
+    """Ready a writer's connection: clean the dataset, move legacy events out, complete the manifest,
+    view the events."""
     clean(con, db)
+    _fill_first_received(con, db)
     name = WORKING.removeprefix("temp.")
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS {events_select(Path(), [])}")
     legacy = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
@@ -112,13 +120,30 @@ def open_events(con: duckdb.DuckDBPyConnection, db: str | os.PathLike[str]) -> N
     view_events(con)
 
 
+def _fill_first_received(con: duckdb.DuckDBPyConnection, db: str | os.PathLike[str]) -> None:
+    """Manifest rows from before `first_received` was kept get it from their files (one column read,
+    once): without it a load would have to treat the file as holding every day of its month."""
+    paths = [r[0] for r in con.execute(
+        "SELECT DISTINCT path FROM event_files WHERE first_received IS NULL ORDER BY path").fetchall()]
+    if not paths:
+        return
+    root = dataset_dir(db)
+    listed = ", ".join(literal(str(root / p)) for p in paths)
+    con.execute(
+        f"""
+        UPDATE event_files f SET first_received = m.first_received
+        FROM (SELECT substr(filename, {len(str(root)) + 2}) AS path, service_id,
+                     min(received_at) AS first_received
+              FROM read_parquet([{listed}], filename = true, hive_partitioning = false) GROUP BY ALL) m
+        WHERE f.path = m.path AND f.service_id = m.service_id
+        """)
+
+
 def write_all(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
     """Write every partition of the working `service_events` as new files named by `load_id`, in
     place of everything the manifest listed; returns partitions written."""
     root = dataset_dir(_working_path(con))
-    con.execute("INSERT OR REPLACE INTO event_files_retired SELECT DISTINCT path, ? FROM event_files",
-                [_now()])
-    con.execute("DELETE FROM event_files")
+    con.execute("CREATE OR REPLACE TEMP TABLE _stage_pulled AS SELECT DISTINCT path FROM event_files")
     con.execute("CREATE OR REPLACE TEMP TABLE _events_touched AS SELECT DISTINCT s.agency_id,"
                 f" strftime(e.received_at, '%Y-%m') AS month FROM {WORKING} e"
                 " JOIN services s USING (service_id)")
@@ -129,10 +154,10 @@ def stage(con: duckdb.DuckDBPyConnection, touched: str) -> None:
     """Ready the events a load of service-days `touched` (SQL selecting `service_id, day`) can change
     or needs; see the module's docstring.
 
-    The partitions holding the touched days go whole into the working table (the load replaces and
-    inserts there, and they are written anew). The rest of the fiscal years the rollups recompute is
-    read from its files where it lies, only the columns the rollups need: `service_events` is the
-    working table and those files together.
+    The files that can hold a touched service-day go into the working table (the load replaces and
+    inserts there, and they are written anew), and so do all files of a partition the load writes to
+    that has `MAX_FILES_PER_PARTITION` of them. The rest of the fiscal years the rollups recompute is
+    read from its files where it lies: `service_events` is the working table and those files together.
     """
     root = dataset_dir(_working_path(con))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _stage_days AS SELECT DISTINCT service_id, day::DATE AS day,"
@@ -148,28 +173,42 @@ def stage(con: duckdb.DuckDBPyConnection, touched: str) -> None:
            FROM (SELECT DISTINCT service_id, own, (month(day) + 2) % 12 AS month,
                         make_date(year(day + INTERVAL 3 MONTH) - 1, 10, 1) AS fy_start FROM _stage_days) y
            JOIN services s USING (service_id) CROSS JOIN range(12) m(i) GROUP BY ALL""")
-    files = {own: [r[0] for r in con.execute(
+    # A file can hold a row this load replaces only if a touched service has a touched day within the
+    # file's span for it (replacement is by service, channel and day); a file without a known span
+    # counts as holding every day.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _stage_pulled AS
+            SELECT DISTINCT f.path FROM event_files f JOIN _stage_parts p USING (agency_id, month)
+            WHERE p.own AND (
+              f.first_received IS NULL
+              OR EXISTS (SELECT 1 FROM _stage_days d WHERE d.own AND d.service_id = f.service_id
+                         AND d.day BETWEEN f.first_received::DATE AND f.last_seen::DATE)
+              OR (f.agency_id, f.month) IN (SELECT (agency_id, month) FROM event_files GROUP BY ALL
+                                            HAVING count(DISTINCT path) >= {MAX_FILES_PER_PARTITION}))""")
+    pulled = [r[0] for r in con.execute("SELECT path FROM _stage_pulled ORDER BY path").fetchall()]
+    rest = [r[0] for r in con.execute(
         "SELECT DISTINCT path FROM event_files f JOIN _stage_parts p USING (agency_id, month)"
-        " WHERE p.own = ? ORDER BY path", [own]).fetchall()] for own in (True, False)}
+        " WHERE path NOT IN (SELECT path FROM _stage_pulled) ORDER BY path").fetchall()]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _events_outside_as_of AS SELECT service_id, max(last_seen) AS last_seen"
         " FROM event_files WHERE service_id IN (SELECT service_id FROM _stage_days)"
         " AND (agency_id, month) NOT IN (SELECT (agency_id, month) FROM _stage_parts) GROUP BY service_id")
     con.execute(f"DELETE FROM {WORKING}")
-    if files[True]:
+    if pulled:
         # Never an INSERT of no rows: after one, DuckDB 2.0.0 loses the rows of a later INSERT of more
         # than about 120,000 rows into the same table in the same transaction (joins see none of
         # them). tests/test_events_dataset.py loads 130,000 rows first and again to keep it covered.
-        con.execute(f"INSERT INTO {WORKING} {events_select(root, files[True])}")
-    rest = f" UNION ALL {events_select(root, files[False])}" if files[False] else ""
-    _view(con, f"SELECT * FROM {WORKING}{rest}")
+        con.execute(f"INSERT INTO {WORKING} {events_select(root, pulled)}")
+    elsewhere = f" UNION ALL {events_select(root, rest)}" if rest else ""
+    _view(con, f"SELECT * FROM {WORKING}{elsewhere}")
     con.execute("DROP TABLE temp._stage_days")
     con.execute("DROP TABLE temp._stage_parts")
 
 
 def write_partitions(con: duckdb.DuckDBPyConnection, load_id: int,
                      db: str | os.PathLike[str] | None = None) -> int:
-    """Write every (agency, month) partition that load `load_id` touched; returns partitions written.
+    """Write the working table's rows of every (agency, month) partition that load `load_id` touched
+    as new files, in place of the files `stage` copied; returns partitions written.
 
     Runs on the writer's connection inside the load's transaction, after `stage` and the load's
     inserts; `db` is the published warehouse (by default the one the working copy belongs to)."""
@@ -181,11 +220,12 @@ def write_partitions(con: duckdb.DuckDBPyConnection, load_id: int,
 
 
 def _write(con: duckdb.DuckDBPyConnection, load_id: int, root: Path) -> int:
-    """Write the partitions in `_events_touched` from the working table (which holds them whole) as
-    new files and put them in the manifest in place of the partitions' old files."""
+    """Write the working table's rows of the partitions in `_events_touched` as new files and put them
+    in the manifest in place of the files in `_stage_pulled` (the ones the working table copied)."""
     try:
         parts = con.execute("SELECT count(*) FROM _events_touched").fetchone()[0]
         if not parts:
+            _retire_pulled(con)
             return 0
         root.mkdir(parents=True, exist_ok=True)
         names = ", ".join(f"e.{n}" for n, _ in EVENT_COLUMNS)
@@ -209,17 +249,15 @@ def _write(con: duckdb.DuckDBPyConnection, load_id: int, root: Path) -> int:
             """, [first, last]).fetchone()[1]
         files = [Path(f).resolve().relative_to(root.resolve()).as_posix() for f in written]
         _fsync(root, files)
-        con.execute("INSERT OR REPLACE INTO event_files_retired SELECT DISTINCT path, ? FROM event_files"
-                    " WHERE (agency_id, month) IN (SELECT (agency_id, month) FROM _events_touched)", [_now()])
-        con.execute("DELETE FROM event_files WHERE (agency_id, month) IN"
-                    " (SELECT (agency_id, month) FROM _events_touched)")
-        # Per file and service: rows and latest time, read back from what was written.
+        _retire_pulled(con)
+        # Per file and service: rows and span of times, read back from what was written.
         listed = ", ".join(f"'{root / f}'" for f in files)
         con.execute(
             f"""
-            INSERT INTO event_files (agency_id, month, path, service_id, load_id, rows, last_seen)
+            INSERT INTO event_files (agency_id, month, path, service_id, load_id, rows, last_seen,
+                                     first_received)
             SELECT agency_id, month, substr(filename, {len(str(root)) + 2}), service_id, {load_id}, count(*),
-                   max(greatest(received_at, coalesce(completed_at, received_at)))
+                   max(greatest(received_at, coalesce(completed_at, received_at))), min(received_at)
             FROM read_parquet([{listed}], filename = true, hive_partitioning = true,
                               hive_types = {{'agency_id': VARCHAR, 'month': VARCHAR}})
             GROUP BY ALL
@@ -227,6 +265,13 @@ def _write(con: duckdb.DuckDBPyConnection, load_id: int, root: Path) -> int:
         return parts
     finally:
         con.execute("DROP TABLE IF EXISTS temp._events_touched")
+        con.execute("DROP TABLE IF EXISTS temp._stage_pulled")
+
+
+def _retire_pulled(con: duckdb.DuckDBPyConnection) -> None:
+    """Take the files the working table copied out of the manifest, retired (readers may still use them)."""
+    con.execute("INSERT OR REPLACE INTO event_files_retired SELECT path, ? FROM _stage_pulled", [_now()])
+    con.execute("DELETE FROM event_files WHERE path IN (SELECT path FROM _stage_pulled)")
 
 
 def _fsync(root: Path, files: list[str]) -> None:

@@ -260,3 +260,114 @@ def test_a_warehouse_file_copied_without_its_events_says_so(tmp_path: Path) -> N
     alone = shutil.copyfile(db, tmp_path / "elsewhere" / "w.duckdb")
     with pytest.raises(EventFilesMissing, match=r"4 of the 4 event files .* with its .events"):
         Reader(alone).cursor()
+
+
+def _week(service: str, day: str, wait: float) -> str:
+    return HEADER + f"{service},phone,{day} 09:00,,{wait},completed\n"
+
+
+def partition_files(db: Path, agency: str, month: str) -> list[str]:
+    return [f.name for f in live_files(db) if f"agency_id={agency}/month={month}" in f.as_posix()]
+
+
+def test_a_later_week_adds_a_file_and_copies_no_earlier_one(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replacement is by service, channel and day: a file whose days are all before the load's days
+    cannot hold a row it replaces, so it stays as it is and the load writes its rows beside it."""
+    db = tmp_path / "w.duckdb"
+    load([write(tmp_path / "a.csv", _week("dos-ca", "2024-01-02", 1) + "dos-ca,mail,2024-01-05 09:00,,2,"
+                                                                     "completed\n")], db=db)
+    first = partition_files(db, "dos-ca", "2024-01")
+    copied: list[int] = []
+    stage = events_dataset.stage
+
+    def spy(con: duckdb.DuckDBPyConnection, touched: str) -> None:
+        stage(con, touched)
+        copied.append(con.execute(f"SELECT count(*) FROM {events_dataset.WORKING}").fetchone()[0])
+
+    monkeypatch.setattr(events_dataset, "stage", spy)
+    assert load([write(tmp_path / "b.csv", _week("dos-ca", "2024-01-09", 3))], db=db)[0].status == "loaded"
+    assert copied == [0]
+    files = partition_files(db, "dos-ca", "2024-01")
+    assert len(files) == 2 and first[0] in files and query(db, "SELECT * FROM event_files_retired") == []
+    assert query(db, "SELECT load_id, rows, first_received::VARCHAR, last_seen::VARCHAR FROM event_files"
+                     " ORDER BY load_id") == [(1, 2, "2024-01-02 09:00:00", "2024-01-05 09:00:00"),
+                                              (2, 1, "2024-01-09 09:00:00", "2024-01-09 09:00:00")]
+    assert live_rows(db) == warehouse_rows(db)
+    # The rollups see both files: January's median wait of the three calls and letters.
+    assert query(db, "SELECT events, wait_median FROM service_period WHERE grain = 'month'"
+                     " AND service_id = 'dos-ca' AND channel = 'all'") == [(3, 2.0)]
+
+    # A correction of 9 January holds a day of the second file only: that file alone is rewritten.
+    second = next(f for f in files if f != first[0])
+    r = load([write(tmp_path / "c.csv", _week("dos-ca", "2024-01-09", 7))], db=db)[0]
+    assert (r.status, r.rows_replaced, copied[-1]) == ("loaded", 1, 1)
+    now = partition_files(db, "dos-ca", "2024-01")
+    assert first[0] in now and second not in now and len(now) == 2
+    assert [p.split("/")[-1] for (p,) in query(db, "SELECT path FROM event_files_retired")] == [second]
+    assert sorted(row[4] for row in live_rows(db)) == [1.0, 2.0, 7.0] and live_rows(db) == warehouse_rows(db)
+    # A correction of 2 January takes the first file: the letters of 5 January are kept.
+    r = load([write(tmp_path / "d.csv", _week("dos-ca", "2024-01-02", 5))], db=db)[0]
+    assert (r.rows_replaced, copied[-1]) == (1, 2)
+    assert sorted(row[4] for row in warehouse_rows(db)) == [2.0, 5.0, 7.0]
+    assert live_rows(db) == warehouse_rows(db)
+
+
+def test_a_partition_of_many_files_is_written_whole_again(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events_dataset, "MAX_FILES_PER_PARTITION", 3)
+    db = tmp_path / "w.duckdb"
+    for day in (1, 2, 3):
+        load([write(tmp_path / f"{day}.csv", _week("dos-ca", f"2024-01-0{day}", day))], db=db)
+    assert len(partition_files(db, "dos-ca", "2024-01")) == 3
+    load([write(tmp_path / "4.csv", _week("dos-ca", "2024-01-04", 4))], db=db)
+    assert [f.split("_")[0] for f in partition_files(db, "dos-ca", "2024-01")] == ["load-000004"]
+    assert query(db, "SELECT rows FROM event_files") == [(4,)]
+    assert [row[4] for row in live_rows(db)] == [1.0, 2.0, 3.0, 4.0] and live_rows(db) == warehouse_rows(db)
+
+
+def test_a_manifest_without_first_received_is_completed_from_its_files(tmp_path: Path) -> None:
+    """Warehouses written before the manifest kept each file's first day: the next write reads it."""
+    db = tmp_path / "w.duckdb"
+    load([write(tmp_path / "a.csv", FIRST)], db=db)
+    want = query(db, "SELECT path, service_id, first_received FROM event_files ORDER BY ALL")
+    with writer(db) as con:
+        con.execute("UPDATE event_files SET first_received = NULL")
+    assert query(db, "SELECT count(first_received) FROM event_files") == [(0,)]
+    with writer(db):
+        pass
+    assert query(db, "SELECT path, service_id, first_received FROM event_files ORDER BY ALL") == want
+    assert [str(w[2]) for w in want] == ["2024-01-02 09:00:00", "2024-02-10 10:00:00", "2024-01-03 08:00:00",
+                                         "2024-03-15 12:00:00"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_any_sequence_of_loads_keeps_exactly_the_events_replacement_leaves(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """Loads of random service-channel-days, in and out of order, over two months: after each one the
+    warehouse holds what replacing (service, channel, day) by the newest file leaves, computed here in
+    Python, and the files hold what the warehouse holds."""
+    import random
+
+    monkeypatch.setattr(events_dataset, "MAX_FILES_PER_PARTITION", 4)
+    rng = random.Random(seed)
+    db = tmp_path / "w.duckdb"
+    model: dict[tuple[str, str, str], list[float]] = {}
+    days = [f"2024-01-{d:02d}" for d in (3, 9, 17, 30)] + [f"2024-02-{d:02d}" for d in (1, 14)]
+    for n in range(12):
+        keys = {(rng.choice(["dos-ca", "ssa-oo"]), rng.choice(["phone", "mail"]), rng.choice(days))
+                for _ in range(rng.randint(1, 4))}
+        rows, new = [], {}
+        for service, channel, day in sorted(keys):
+            waits = [float(n * 10 + i) for i in range(rng.randint(1, 3))]
+            new[(service, channel, day)] = waits
+            rows += [f"{service},{channel},{day} 0{i}:00,,{w},completed" for i, w in enumerate(waits)]
+        assert load([write(tmp_path / f"{n}.csv", HEADER + "\n".join(rows) + "\n")], db=db)[0].ok
+        model.update(new)
+        want = sorted((s, c, d, w) for (s, c, d), ws in model.items() for w in ws)
+        got = query(db, "SELECT service_id, channel, received_at::DATE::VARCHAR, wait_minutes"
+                        " FROM service_events ORDER BY ALL")
+        assert got == want, f"after load {n + 1}"
+        assert live_rows(db) == warehouse_rows(db)
+        assert query(db, "SELECT max(n) FROM (SELECT count(DISTINCT path) AS n FROM event_files"
+                         " GROUP BY agency_id, month)")[0][0] <= 4
