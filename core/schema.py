@@ -496,8 +496,10 @@ TABLES: tuple[Table, ...] = (
             C("last_seen", "TIMESTAMP", "The service's latest received or completed time in the file: "
               "a load finds a service's latest timestamp without reading its other files.", "NOT NULL"),
             C("first_received", "TIMESTAMP", "The service's earliest received time in the file: with "
-              "`last_seen`, the days the file can hold, so a load rewrites only files holding days it "
+              "`last_received`, the days the file holds, so a load rewrites only files holding days it "
               "replaces (filled from the file by the next write when missing)."),
+            C("last_received", "TIMESTAMP", "The service's latest received time in the file (filled "
+              "from the file by the next write when missing)."),
         ),
         "PRIMARY KEY (path, service_id)",
     ),

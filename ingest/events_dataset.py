@@ -8,7 +8,7 @@ Layout and reading are `core.event_files`. The one writer (ingest, under the war
   a temp view of the manifest's files on the writer's connection.
 * `stage(con, touched)` before a service-events load: replaces that view by what the load can
   change or needs. Only the files that can hold rows the load replaces (a touched service with a
-  day in the file's span of days, `first_received` to `last_seen` in the manifest) are copied into
+  day in the file's span of days, `first_received` to `last_received` in the manifest) are copied into
   a working table, where the load deletes and inserts; the rest of the fiscal years the rollups
   recompute (of the touched services' agencies, for the days the load touches and the days holding
   the services' open events) is read where it lies. The services' latest timestamps outside those
@@ -103,7 +103,7 @@ def open_events(con: duckdb.DuckDBPyConnection, db: str | os.PathLike[str]) -> N
     """Ready a writer's connection: clean the dataset, move legacy events out, complete the manifest,
     view the events."""
     clean(con, db)
-    _fill_first_received(con, db)
+    _fill_spans(con, db)
     name = WORKING.removeprefix("temp.")
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS {events_select(Path(), [])}")
     legacy = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
@@ -120,20 +120,21 @@ def open_events(con: duckdb.DuckDBPyConnection, db: str | os.PathLike[str]) -> N
     view_events(con)
 
 
-def _fill_first_received(con: duckdb.DuckDBPyConnection, db: str | os.PathLike[str]) -> None:
-    """Manifest rows from before `first_received` was kept get it from their files (one column read,
-    once): without it a load would have to treat the file as holding every day of its month."""
+def _fill_spans(con: duckdb.DuckDBPyConnection, db: str | os.PathLike[str]) -> None:
+    """Manifest rows from before the span of received times was kept get it from their files (one
+    column read, once): without it a load treats the file as holding every day of its month."""
     paths = [r[0] for r in con.execute(
-        "SELECT DISTINCT path FROM event_files WHERE first_received IS NULL ORDER BY path").fetchall()]
+        "SELECT DISTINCT path FROM event_files WHERE first_received IS NULL OR last_received IS NULL"
+        " ORDER BY path").fetchall()]
     if not paths:
         return
     root = dataset_dir(db)
     listed = ", ".join(literal(str(root / p)) for p in paths)
     con.execute(
         f"""
-        UPDATE event_files f SET first_received = m.first_received
+        UPDATE event_files f SET first_received = m.first_received, last_received = m.last_received
         FROM (SELECT substr(filename, {len(str(root)) + 2}) AS path, service_id,
-                     min(received_at) AS first_received
+                     min(received_at) AS first_received, max(received_at) AS last_received
               FROM read_parquet([{listed}], filename = true, hive_partitioning = false) GROUP BY ALL) m
         WHERE f.path = m.path AND f.service_id = m.service_id
         """)
@@ -180,9 +181,9 @@ def stage(con: duckdb.DuckDBPyConnection, touched: str) -> None:
         f"""CREATE OR REPLACE TEMP TABLE _stage_pulled AS
             SELECT DISTINCT f.path FROM event_files f JOIN _stage_parts p USING (agency_id, month)
             WHERE p.own AND (
-              f.first_received IS NULL
+              f.first_received IS NULL OR f.last_received IS NULL
               OR EXISTS (SELECT 1 FROM _stage_days d WHERE d.own AND d.service_id = f.service_id
-                         AND d.day BETWEEN f.first_received::DATE AND f.last_seen::DATE)
+                         AND d.day BETWEEN f.first_received::DATE AND f.last_received::DATE)
               OR (f.agency_id, f.month) IN (SELECT (agency_id, month) FROM event_files GROUP BY ALL
                                             HAVING count(DISTINCT path) >= {MAX_FILES_PER_PARTITION}))""")
     pulled = [r[0] for r in con.execute("SELECT path FROM _stage_pulled ORDER BY path").fetchall()]
@@ -255,9 +256,10 @@ def _write(con: duckdb.DuckDBPyConnection, load_id: int, root: Path) -> int:
         con.execute(
             f"""
             INSERT INTO event_files (agency_id, month, path, service_id, load_id, rows, last_seen,
-                                     first_received)
+                                     first_received, last_received)
             SELECT agency_id, month, substr(filename, {len(str(root)) + 2}), service_id, {load_id}, count(*),
-                   max(greatest(received_at, coalesce(completed_at, received_at))), min(received_at)
+                   max(greatest(received_at, coalesce(completed_at, received_at))), min(received_at),
+                   max(received_at)
             FROM read_parquet([{listed}], filename = true, hive_partitioning = true,
                               hive_types = {{'agency_id': VARCHAR, 'month': VARCHAR}})
             GROUP BY ALL

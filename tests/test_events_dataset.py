@@ -275,8 +275,9 @@ def test_a_later_week_adds_a_file_and_copies_no_earlier_one(tmp_path: Path,
     """Replacement is by service, channel and day: a file whose days are all before the load's days
     cannot hold a row it replaces, so it stays as it is and the load writes its rows beside it."""
     db = tmp_path / "w.duckdb"
-    load([write(tmp_path / "a.csv", _week("dos-ca", "2024-01-02", 1) + "dos-ca,mail,2024-01-05 09:00,,2,"
-                                                                     "completed\n")], db=db)
+    # The letter of 5 January is answered on the 12th: a file's days are its received days.
+    letter = "dos-ca,mail,2024-01-05 09:00,2024-01-12 09:00,2,completed\n"
+    load([write(tmp_path / "a.csv", _week("dos-ca", "2024-01-02", 1) + letter)], db=db)
     first = partition_files(db, "dos-ca", "2024-01")
     copied: list[int] = []
     stage = events_dataset.stage
@@ -290,7 +291,7 @@ def test_a_later_week_adds_a_file_and_copies_no_earlier_one(tmp_path: Path,
     assert copied == [0]
     files = partition_files(db, "dos-ca", "2024-01")
     assert len(files) == 2 and first[0] in files and query(db, "SELECT * FROM event_files_retired") == []
-    assert query(db, "SELECT load_id, rows, first_received::VARCHAR, last_seen::VARCHAR FROM event_files"
+    assert query(db, "SELECT load_id, rows, first_received::VARCHAR, last_received::VARCHAR FROM event_files"
                      " ORDER BY load_id") == [(1, 2, "2024-01-02 09:00:00", "2024-01-05 09:00:00"),
                                               (2, 1, "2024-01-09 09:00:00", "2024-01-09 09:00:00")]
     assert live_rows(db) == warehouse_rows(db)
@@ -326,19 +327,22 @@ def test_a_partition_of_many_files_is_written_whole_again(tmp_path: Path,
     assert [row[4] for row in live_rows(db)] == [1.0, 2.0, 3.0, 4.0] and live_rows(db) == warehouse_rows(db)
 
 
-def test_a_manifest_without_first_received_is_completed_from_its_files(tmp_path: Path) -> None:
-    """Warehouses written before the manifest kept each file's first day: the next write reads it."""
+def test_a_manifest_without_spans_of_days_is_completed_from_its_files(tmp_path: Path) -> None:
+    """Warehouses written before the manifest kept each file's received times: the next write reads them."""
     db = tmp_path / "w.duckdb"
-    load([write(tmp_path / "a.csv", FIRST)], db=db)
-    want = query(db, "SELECT path, service_id, first_received FROM event_files ORDER BY ALL")
+    late = "dos-ca,phone,2024-01-20 09:00,2024-02-02 10:00,1,completed\n"
+    load([write(tmp_path / "a.csv", FIRST + late)], db=db)
+    spans = "SELECT path, service_id, first_received, last_received FROM event_files ORDER BY ALL"
+    want = query(db, spans)
     with writer(db) as con:
-        con.execute("UPDATE event_files SET first_received = NULL")
-    assert query(db, "SELECT count(first_received) FROM event_files") == [(0,)]
+        con.execute("UPDATE event_files SET first_received = NULL, last_received = NULL")
+    assert query(db, "SELECT count(first_received), count(last_received) FROM event_files") == [(0, 0)]
     with writer(db):
         pass
-    assert query(db, "SELECT path, service_id, first_received FROM event_files ORDER BY ALL") == want
-    assert [str(w[2]) for w in want] == ["2024-01-02 09:00:00", "2024-02-10 10:00:00", "2024-01-03 08:00:00",
-                                         "2024-03-15 12:00:00"]
+    assert query(db, spans) == want
+    assert [(str(w[2]), str(w[3])) for w in want] == [
+        ("2024-01-02 09:00:00", "2024-01-20 09:00:00"), ("2024-02-10 10:00:00", "2024-02-10 10:00:00"),
+        ("2024-01-03 08:00:00", "2024-01-03 08:00:00"), ("2024-03-15 12:00:00", "2024-03-15 12:00:00")]
 
 
 @pytest.mark.parametrize("seed", [1, 2])
