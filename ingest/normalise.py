@@ -16,6 +16,8 @@ from core.vocab import unit_aliases
 NUMBER_RE = r"^-?\$?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$"
 # value followed by a unit word: "15 min", "17%", "6.48 business days".
 VALUE_UNIT_RE = r"^\s*([-+]?\$?[0-9][0-9.,]*(?:[eE][-+]?[0-9]+)?)\s*([^0-9].*?)?\s*$"
+#: The characters padding a cell: space, tab, line feed, carriage return, no-break space.
+PAD_CLASS = "[ \\t\\n\\r\\xa0]"
 TIMESTAMP_FORMATS = [
     "%m/%d/%Y %H:%M:%S",
     "%m/%d/%Y %H:%M",
@@ -39,12 +41,20 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     formats = "[" + ", ".join(literal(f) for f in TIMESTAMP_FORMATS) + "]"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP MACRO ss_trim(x) AS trim(x, ' ' || chr(9) || chr(10) || chr(13) || chr(160));
-        CREATE OR REPLACE TEMP MACRO ss_blank(x) AS x IS NULL OR ss_trim(x) = '';
+        -- trim() with a set of characters costs about 0.1 s a million cells; a regular expression finds
+        -- the cells with padding (few) and only those are trimmed; blank is one full match
+        CREATE OR REPLACE TEMP MACRO ss_trim(x) AS CASE
+            WHEN regexp_matches(x, '^{PAD_CLASS}|{PAD_CLASS}$')
+                THEN trim(x, ' ' || chr(9) || chr(10) || chr(13) || chr(160))
+            ELSE x END;
+        CREATE OR REPLACE TEMP MACRO ss_blank(x) AS x IS NULL OR regexp_full_match(x, '{PAD_CLASS}*');
         CREATE OR REPLACE TEMP MACRO ss_label(x) AS
             regexp_replace(lower(trim(x)), '[\\s_\\-]+', ' ', 'g');
         CREATE OR REPLACE TEMP MACRO ss_finite(v) AS CASE WHEN isfinite(v) THEN v END;
+        -- the plain cast first (it reads a number with or without padding DuckDB ignores, which is
+        -- what almost every cell is), then the same cast after trimming every padding character
         CREATE OR REPLACE TEMP MACRO ss_number(x) AS CASE
+            WHEN TRY_CAST(x AS DOUBLE) IS NOT NULL THEN ss_finite(TRY_CAST(x AS DOUBLE))
             WHEN ss_blank(x) THEN NULL
             WHEN TRY_CAST(ss_trim(x) AS DOUBLE) IS NOT NULL THEN ss_finite(TRY_CAST(ss_trim(x) AS DOUBLE))
             WHEN regexp_full_match(ss_trim(x), {literal(NUMBER_RE)})
@@ -56,6 +66,7 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP MACRO ss_unit_part(x) AS
             ss_label(regexp_extract(x, {literal(VALUE_UNIT_RE)}, 2));
         CREATE OR REPLACE TEMP MACRO ss_minutes(x, factor) AS coalesce(
+            ss_finite(TRY_CAST(x AS DOUBLE) * factor),
             ss_finite(TRY_CAST(ss_trim(x) AS DOUBLE) * factor),
             CASE
             WHEN ss_blank(x) THEN NULL
