@@ -130,16 +130,24 @@ def _fill_spans(con: duckdb.DuckDBPyConnection, db: str | os.PathLike[str]) -> N
         " ORDER BY path").fetchall()]
     if not paths:
         return
-    root = dataset_dir(db)
-    listed = ", ".join(literal(str(root / p)) for p in paths)
     con.execute(
         f"""
         UPDATE event_files f SET first_received = m.first_received, last_received = m.last_received
-        FROM (SELECT substr(filename, {len(str(root)) + 2}) AS path, service_id,
-                     min(received_at) AS first_received, max(received_at) AS last_received
-              FROM read_parquet([{listed}], filename = true, hive_partitioning = false) GROUP BY ALL) m
+        FROM ({_summary_sql(dataset_dir(db), paths)}) m
         WHERE f.path = m.path AND f.service_id = m.service_id
         """)
+
+
+def _summary_sql(root: Path, paths: list[str]) -> str:
+    """SQL of what the manifest says of each file and service, read from the files themselves."""
+    listed = ", ".join(literal(str(root / p)) for p in paths)
+    return f"""
+        SELECT agency_id, month, substr(filename, {len(str(root)) + 2}) AS path, service_id, count(*) AS rows,
+               max(greatest(received_at, coalesce(completed_at, received_at))) AS last_seen,
+               min(received_at) AS first_received, max(received_at) AS last_received
+        FROM read_parquet([{listed}], filename = true, hive_partitioning = true,
+                          hive_types = {{'agency_id': VARCHAR, 'month': VARCHAR}})
+        GROUP BY ALL"""
 
 
 def write_all(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
@@ -257,18 +265,8 @@ def _write(con: duckdb.DuckDBPyConnection, load_id: int, root: Path) -> int:
         _fsync(root, files)
         _retire_pulled(con)
         # Per file and service: rows and span of times, read back from what was written.
-        listed = ", ".join(f"'{root / f}'" for f in files)
-        con.execute(
-            f"""
-            INSERT INTO event_files (agency_id, month, path, service_id, load_id, rows, last_seen,
-                                     first_received, last_received)
-            SELECT agency_id, month, substr(filename, {len(str(root)) + 2}), service_id, {load_id}, count(*),
-                   max(greatest(received_at, coalesce(completed_at, received_at))), min(received_at),
-                   max(received_at)
-            FROM read_parquet([{listed}], filename = true, hive_partitioning = true,
-                              hive_types = {{'agency_id': VARCHAR, 'month': VARCHAR}})
-            GROUP BY ALL
-            """)
+        con.execute(f"INSERT INTO event_files BY NAME SELECT *, {load_id} AS load_id"
+                    f" FROM ({_summary_sql(root, files)})")
         return parts
     finally:
         con.execute("DROP TABLE IF EXISTS temp._events_touched")
