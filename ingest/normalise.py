@@ -16,8 +16,11 @@ from core.vocab import unit_aliases
 NUMBER_RE = r"^-?\$?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$"
 # value followed by a unit word: "15 min", "17%", "6.48 business days".
 VALUE_UNIT_RE = r"^\s*([-+]?\$?[0-9][0-9.,]*(?:[eE][-+]?[0-9]+)?)\s*([^0-9].*?)?\s*$"
-#: The characters padding a cell: space, tab, line feed, carriage return, no-break space.
-PAD_CLASS = "[ \\t\\n\\r\\xa0]"
+#: The characters padding a cell (code points): space, tab, line feed, carriage return, no-break space.
+PAD_CODEPOINTS = (32, 9, 10, 13, 160)
+#: Them as a regular-expression class and as the character argument of DuckDB's trim().
+PAD_CLASS = "[" + "".join(f"\\x{{{c:02x}}}" for c in PAD_CODEPOINTS) + "]"
+PAD_CHARS_SQL = " || ".join(f"chr({c})" for c in PAD_CODEPOINTS)
 TIMESTAMP_FORMATS = [
     "%m/%d/%Y %H:%M:%S",
     "%m/%d/%Y %H:%M",
@@ -45,7 +48,7 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
         -- the cells with padding (few) and only those are trimmed; blank is one full match
         CREATE OR REPLACE TEMP MACRO ss_trim(x) AS CASE
             WHEN regexp_matches(x, '^{PAD_CLASS}|{PAD_CLASS}$')
-                THEN trim(x, ' ' || chr(9) || chr(10) || chr(13) || chr(160))
+                THEN trim(x, {PAD_CHARS_SQL})
             ELSE x END;
         CREATE OR REPLACE TEMP MACRO ss_blank(x) AS x IS NULL OR regexp_full_match(x, '{PAD_CLASS}*');
         CREATE OR REPLACE TEMP MACRO ss_label(x) AS
